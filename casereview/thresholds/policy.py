@@ -12,6 +12,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from casereview.domain.errors import InvalidInput, RuleViolation
 
@@ -20,6 +21,10 @@ from casereview.domain.errors import InvalidInput, RuleViolation
 ACT_MAX_COMPLAINTS = 3
 ACT_COMPLAIN_WITHIN_MONTHS = 1
 ACT_APPLY_WITHIN_MONTHS = 6
+# The shortest month: a day window below this is shorter than the Act's month in every month.
+# A day window is only applied where it admits more than the month (DOMAIN.md section 2).
+ACT_SHORTEST_MONTH_DAYS = 28
+SCHEMA_VERSION = 1
 
 Step = Literal[
     "received",
@@ -30,6 +35,16 @@ Step = Literal[
     "appeal_lodged",
     "appeal_decided",
 ]
+# The lifecycle order of DOMAIN.md section 4, used to check that a timescale runs forwards.
+STEP_ORDER: tuple[Step, ...] = (
+    "received",
+    "acknowledged",
+    "threshold_decided",
+    "meeting_held",
+    "outcome_sent",
+    "appeal_lodged",
+    "appeal_decided",
+)
 Unit = Literal["working", "calendar"]
 Nation = Literal["england", "wales"]
 
@@ -61,9 +76,11 @@ class Threshold(_Strict):
     """The standard count and windows; the Act's values are the strictest allowed."""
 
     complaints: int = Field(default=ACT_MAX_COMPLAINTS, ge=1)
-    complain_within_months: int = Field(default=ACT_COMPLAIN_WITHIN_MONTHS, ge=1)
-    complain_within_days: int | None = Field(default=None, ge=1)
-    apply_within_months: int = Field(default=ACT_APPLY_WITHIN_MONTHS, ge=1)
+    # Windows may be 0 at schema level so a short window is reported as stricter than the Act
+    # (exit 3, naming the field) rather than as a malformed file; negatives are malformed.
+    complain_within_months: int = Field(default=ACT_COMPLAIN_WITHIN_MONTHS, ge=0)
+    complain_within_days: int | None = Field(default=None, ge=0)
+    apply_within_months: int = Field(default=ACT_APPLY_WITHIN_MONTHS, ge=0)
     requires_case_closed: bool = False
     requires_investigation_complete: bool = False
     latest_incident_within_month: bool = False
@@ -78,12 +95,16 @@ class Route(_Strict):
     kind: Literal["hate", "community", "vulnerability"]
     complaints: int | None = Field(default=None, ge=1)
     individuals: int | None = Field(default=None, ge=2)
-    complain_within_days: int | None = Field(default=None, ge=1)
+    complain_within_days: int | None = Field(default=None, ge=0)
     decided_by: str | None = None
 
     @model_validator(mode="after")
     def _has_its_rule(self) -> Route:
-        needed = {"hate": "complaints", "community": "individuals", "vulnerability": "decided_by"}
+        needed = {
+            "hate": "complaints",
+            "community": "individuals",
+            "vulnerability": "decided_by",
+        }
         key = needed[self.kind]
         if getattr(self, key) is None:
             raise ValueError(f"a {self.kind} route needs `{key}`")
@@ -101,6 +122,28 @@ class Timescale(_Strict):
     remind_before: int = Field(default=0, ge=0)
     roll_forward: bool = False
     notify: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _runs_forwards(self) -> Timescale:
+        where = f"timescale {self.name!r}"
+        if self.from_ == self.until:
+            raise ValueError(f"{where}: `from` and `until` are both {self.from_!r}")
+        if STEP_ORDER.index(self.until) < STEP_ORDER.index(self.from_):
+            raise ValueError(
+                f"{where}: `until` ({self.until}) comes before `from` ({self.from_}); "
+                f"steps run {' < '.join(STEP_ORDER)}"
+            )
+        if self.roll_forward and self.unit == "working":
+            raise ValueError(
+                f"{where}: `roll_forward` applies to calendar days only "
+                "(a working-day due date is already a working day)"
+            )
+        if self.remind_before >= self.days:
+            raise ValueError(
+                f"{where}: `remind_before` ({self.remind_before}) must be less than "
+                f"`days` ({self.days})"
+            )
+        return self
 
     @property
     def rule(self) -> str:
@@ -138,6 +181,33 @@ class Procedure(_Strict):
     contacts: dict[str, str] = Field(default_factory=dict)
     file_hash: str = ""
 
+    @model_validator(mode="after")
+    def _is_consistent(self) -> Procedure:
+        if self.schema_ != SCHEMA_VERSION:
+            raise ValueError(
+                f"schema: version {self.schema_} is not known (expected {SCHEMA_VERSION})"
+            )
+        if not self.source.startswith(("https://", "http://")):
+            raise ValueError(
+                f"source: {self.source!r} is not a URL (expected the published procedure's "
+                "https:// address)"
+            )
+        kinds = [r.kind for r in self.routes]
+        for kind in sorted({k for k in kinds if kinds.count(k) > 1}):
+            raise ValueError(f"routes: more than one {kind!r} route (one of each kind)")
+        names = [t.name for t in self.timescales]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"timescales: more than one timescale named {name!r}")
+        known = ", ".join(sorted(self.contacts)) or "none"
+        for t in self.timescales:
+            for role in t.notify:
+                if role not in self.contacts:
+                    raise ValueError(
+                        f"timescale {t.name!r}: notify role {role!r} is not in [contacts] "
+                        f"(known: {known})"
+                    )
+        return self
+
     def route(self, kind: str) -> Route | None:
         return next((r for r in self.routes if r.kind == kind), None)
 
@@ -157,9 +227,11 @@ def stricter_than_act(procedure: Procedure) -> list[str]:
         )
     if t.complain_within_months < ACT_COMPLAIN_WITHIN_MONTHS:
         problems.append(
-            "threshold.complain_within_months: must be at least "
-            f"{ACT_COMPLAIN_WITHIN_MONTHS} (the Act's month)"
+            f"threshold.complain_within_months: {t.complain_within_months} months is "
+            f"stricter than the Act's {ACT_COMPLAIN_WITHIN_MONTHS} (must be at least "
+            f"{ACT_COMPLAIN_WITHIN_MONTHS})"
         )
+    problems += _day_window("threshold", t.complain_within_days)
     if t.apply_within_months < ACT_APPLY_WITHIN_MONTHS:
         problems.append(
             f"threshold.apply_within_months: {t.apply_within_months} months is stricter "
@@ -167,8 +239,37 @@ def stricter_than_act(procedure: Procedure) -> list[str]:
         )
     for key, caveat in UNLAWFUL_CAVEATS.items():
         if getattr(t, key):
-            problems.append(f"threshold.{key}: '{caveat}' is a caveat the Act does not allow")
+            problems.append(
+                f"threshold.{key}: '{caveat}' is a caveat the Act does not allow"
+            )
+    for r in procedure.routes:
+        if r.complaints is not None and r.complaints > ACT_MAX_COMPLAINTS:
+            problems.append(
+                f"routes.{r.kind}.complaints: {r.complaints} complaints is stricter than the "
+                f"Act allows (at most {ACT_MAX_COMPLAINTS})"
+            )
+        problems += _day_window(f"routes.{r.kind}", r.complain_within_days)
     return problems
+
+
+def _day_window(where: str, days: int | None) -> list[str]:
+    if days is None or days >= ACT_SHORTEST_MONTH_DAYS:
+        return []
+    return [
+        f"{where}.complain_within_days: {days} days is shorter than the Act's month "
+        f"(at least {ACT_SHORTEST_MONTH_DAYS}; a day window only adds to the month)"
+    ]
+
+
+def _describe(err: ErrorDetails) -> str:
+    """One `field: message` line for a pydantic error, naming unknown keys as such."""
+    where = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        return f"{where}: unknown key (not part of schema {SCHEMA_VERSION})"
+    if err["type"] == "missing":
+        return f"{where}: required key is missing"
+    message = err["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
 
 
 def parse_procedure(data: bytes, slug: str, name: str = "policy") -> Procedure:
@@ -182,9 +283,7 @@ def parse_procedure(data: bytes, slug: str, name: str = "policy") -> Procedure:
     try:
         procedure = Procedure.model_validate(raw)
     except ValidationError as exc:
-        details = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        details = "; ".join(_describe(err) for err in exc.errors())
         raise PolicyError(f"{name}: {details}") from None
     problems = stricter_than_act(procedure)
     if problems:

@@ -1,0 +1,799 @@
+"""The Case aggregate: one application for an ASB Case Review (ABCPA 2014 s.104), one stream.
+
+Public methods check the step against the lifecycle of DOMAIN.md section 4, then record an
+event; the private `@event` methods apply it and run again on every replay, so they only copy
+values into state (no clock, no I/O, no ids made up on the spot). Every command takes `at`, the
+time of recording from the injected clock, and `by`, who recorded it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from casereview.domain import events as ev
+from casereview.domain.errors import (
+    DecisionAlreadyStands,
+    InvalidInput,
+    ItemNotFound,
+    RuleViolation,
+    StepOutOfOrder,
+)
+from casereview.domain.personal import Person, Personal
+from casereview.domain.records import (
+    ActionStep,
+    AppealRecord,
+    Meeting,
+    Recommendation,
+    StandingDecision,
+)
+from casereview.domain.values import Complaint
+from casereview.thresholds.policy import Procedure
+from casereview.thresholds.rules import Decision, decide, long_date
+
+OPEN_ACTION_STATES = ("reviewed", "outcome_sent", "appealed", "appeal_decided")
+CORRECTABLE = ("incident_on", "reported_on", "agency", "agency_ref", "incident", "hate")
+
+
+def case_id(ref: str) -> UUID:
+    """The stream id is derived from the reference, which holds no personal data."""
+    return uuid5(NAMESPACE_URL, f"/casereview/case/{ref}")
+
+
+def _not_before(label: str, day: date, earlier_label: str, earlier: date) -> None:
+    if day < earlier:
+        raise InvalidInput(
+            f"{label}: {day.isoformat()} is before {earlier_label} ({earlier.isoformat()})"
+        )
+
+
+class Case(Aggregate):
+    """One application for an ASB Case Review, from receipt to closure."""
+
+    TOPIC = "casereview:Case"
+
+    class Created(Aggregate.Created):
+        TOPIC = "casereview:Case.Created"
+
+    @classmethod
+    def receive(cls, *, at: datetime, by: str, **fields: Any) -> Case:
+        case = cls._create(
+            ev.ApplicationReceived,
+            id=case_id(fields["ref"]),
+            timestamp=at,
+            recorded_by=by,
+            **fields,
+        )
+        return case
+
+    @event(ev.ApplicationReceived)
+    def __init__(
+        self,
+        ref: str,
+        area: str,
+        received_on: date,
+        applicant_kind: str,
+        applicant: Person,
+        victim: Person | None,
+        consent_on: date | None,
+        hate: bool,
+        vulnerable: bool,
+        summary: Personal | None,
+        channel: str,
+        recorded_by: str,
+    ) -> None:
+        self.ref, self.area, self.received_on = ref, area, received_on
+        self.applicant_kind, self.applicant, self.victim = (
+            applicant_kind,
+            applicant,
+            victim,
+        )
+        self.consent_on, self.hate, self.vulnerable = consent_on, hate, vulnerable
+        self.summary, self.channel = summary, channel
+        self.status = "received"
+        self.acknowledged_on: date | None = None
+        self.complaints: dict[str, Complaint] = {}
+        self.corrections: list[tuple[str, dict[str, Any], Personal]] = []
+        self.decisions: list[StandingDecision] = []
+        self.decision: StandingDecision | None = None
+        self.meetings: list[Meeting] = []
+        self.recommendations: dict[str, Recommendation] = {}
+        self.actions: dict[str, ActionStep] = {}
+        self.outcome_sent_on: date | None = None
+        self.appeals: list[AppealRecord] = []
+        self.reopened_at: str | None = None
+        self.withdrawn_on: date | None = None
+        self.closed_on: date | None = None
+
+    # ----- guards -------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in ("closed", "withdrawn")
+
+    def _require(self, step: str, allowed: tuple[str, ...], needs: str) -> None:
+        if self.status not in allowed:
+            raise StepOutOfOrder(self.ref, step, self.status, needs)
+
+    def _require_open(self, step: str) -> None:
+        if not self.is_open:
+            raise StepOutOfOrder(
+                self.ref, step, self.status, "the case is no longer open"
+            )
+
+    def _decided(self) -> StandingDecision:
+        if self.decision is None:  # the status guards make this unreachable
+            raise RuntimeError(
+                f"{self.ref}: no standing decision in status {self.status}"
+            )
+        return self.decision
+
+    def _outcome_sent_on(self) -> date:
+        if self.outcome_sent_on is None:  # the status guards make this unreachable
+            raise RuntimeError(f"{self.ref}: no outcome sent in status {self.status}")
+        return self.outcome_sent_on
+
+    @property
+    def victim_id(self) -> str:
+        """Whose personal data free text about the case is filed under."""
+        return (self.victim or self.applicant).id
+
+    # ----- acknowledgement and complaints ---------------------------------------------------
+
+    def acknowledge(self, on: date, *, at: datetime, by: str) -> None:
+        self._require(
+            "acknowledge",
+            ("received",),
+            "only a newly received application is acknowledged",
+        )
+        _not_before("--on", on, "the application was received", self.received_on)
+        self.trigger_event(
+            ev.ApplicationAcknowledged, timestamp=at, acknowledged_on=on, recorded_by=by
+        )
+
+    @event(ev.ApplicationAcknowledged)
+    def _acknowledged(self, acknowledged_on: date, recorded_by: str) -> None:
+        self.acknowledged_on = acknowledged_on
+        self.status = "acknowledged"
+
+    def next_complaint_id(self) -> str:
+        return f"C{len(self.complaints) + 1}"
+
+    def record_complaint(
+        self,
+        *,
+        agency: str,
+        incident_on: date,
+        reported_on: date,
+        complainant: Person,
+        agency_ref: str | None = None,
+        incident: str | None = None,
+        hate: bool = False,
+        summary: Personal | None = None,
+        at: datetime,
+        by: str,
+    ) -> str:
+        """Record a complaint at any stage: after a decision it is kept for the record only."""
+        _not_before(
+            "--reported-on", reported_on, "the incident it reports", incident_on
+        )
+        if agency_ref:
+            for existing in self.complaints.values():
+                if (existing.agency, existing.agency_ref) == (agency, agency_ref):
+                    raise RuleViolation(
+                        f"{self.ref}: {agency} reference {agency_ref!r} is already recorded "
+                        f"as complaint {existing.id}"
+                    )
+        complaint_id = self.next_complaint_id()
+        self.trigger_event(
+            ev.ComplaintRecorded,
+            timestamp=at,
+            complaint_id=complaint_id,
+            agency=agency,
+            agency_ref=agency_ref,
+            incident=incident,
+            incident_on=incident_on,
+            reported_on=reported_on,
+            complainant=complainant,
+            hate=hate,
+            summary=summary,
+            recorded_by=by,
+        )
+        return complaint_id
+
+    @event(ev.ComplaintRecorded)
+    def _complaint_recorded(
+        self,
+        complaint_id: str,
+        agency: str,
+        agency_ref: str | None,
+        incident: str | None,
+        incident_on: date,
+        reported_on: date,
+        complainant: Person,
+        hate: bool,
+        summary: Personal | None,
+        recorded_by: str,
+    ) -> None:
+        self.complaints[complaint_id] = Complaint(
+            id=complaint_id,
+            agency=agency,
+            incident_on=incident_on,
+            reported_on=reported_on,
+            complainant=complainant.id,
+            agency_ref=agency_ref,
+            incident=incident,
+            hate=hate,
+            summary=summary,
+        )
+
+    def complaint(self, complaint_id: str) -> Complaint:
+        found = self.complaints.get(complaint_id.upper())
+        if found is None:
+            raise ItemNotFound(
+                self.ref, "complaint", complaint_id, list(self.complaints)
+            )
+        return found
+
+    def correct_complaint(
+        self,
+        complaint_id: str,
+        changes: dict[str, Any],
+        reason: Personal,
+        *,
+        at: datetime,
+        by: str,
+    ) -> None:
+        """A correction is a new event naming what it corrects; the old value stays in the log."""
+        current = self.complaint(complaint_id)
+        unknown = sorted(set(changes) - set(CORRECTABLE))
+        if unknown:
+            raise InvalidInput(
+                f"cannot correct {', '.join(unknown)} (correctable: {', '.join(CORRECTABLE)})"
+            )
+        changed = {k: v for k, v in changes.items() if getattr(current, k) != v}
+        if not changed:
+            raise InvalidInput(
+                f"{self.ref} {current.id}: the correction changes nothing"
+            )
+        corrected = replace(current, **changed)
+        _not_before(
+            "--reported-on",
+            corrected.reported_on,
+            "the incident",
+            corrected.incident_on,
+        )
+        self.trigger_event(
+            ev.ComplaintCorrected,
+            timestamp=at,
+            complaint_id=current.id,
+            fields=changed,
+            reason=reason,
+            recorded_by=by,
+        )
+
+    @event(ev.ComplaintCorrected)
+    def _complaint_corrected(
+        self,
+        complaint_id: str,
+        fields: dict[str, Any],
+        reason: Personal,
+        recorded_by: str,
+    ) -> None:
+        self.complaints[complaint_id] = replace(self.complaints[complaint_id], **fields)
+        self.corrections.append((complaint_id, dict(fields), reason))
+
+    # ----- threshold ----------------------------------------------------------------------
+
+    def decide_threshold(
+        self,
+        procedure: Procedure,
+        decided_on: date,
+        *,
+        discretion_reason: Personal | None = None,
+        decided_by: str | None = None,
+        at: datetime,
+        by: str,
+    ) -> Decision:
+        """Decide, explain and record; the result is stored and never recomputed."""
+        if self.decision is not None:
+            raise DecisionAlreadyStands(self.ref, self.decision.decided_on)
+        reopened = self.status == "appeal_decided" and self.reopened_at == "threshold"
+        if not reopened:
+            self._require(
+                "decide the threshold",
+                ("received", "acknowledged"),
+                "the threshold is decided once, after the application is received",
+            )
+        _not_before(
+            "--on", decided_on, "the application was received", self.received_on
+        )
+        decision = decide(
+            self.complaints.values(),
+            self.received_on,
+            procedure,
+            hate_application=self.hate,
+            vulnerable=self.vulnerable,
+            discretion=discretion_reason is not None,
+        )
+        self.trigger_event(
+            ev.ThresholdDecided,
+            timestamp=at,
+            decided_on=decided_on,
+            met=decision.met,
+            basis=decision.basis,
+            route=decision.route,
+            policy=decision.policy,
+            qualifying=list(decision.qualifying),
+            excluded=[{"id": e.id, "reason": e.reason} for e in decision.excluded],
+            explanation=list(decision.explanation),
+            nearest=decision.nearest,
+            missing=decision.missing,
+            discretion_reason=discretion_reason
+            if decision.basis == "discretion"
+            else None,
+            decided_by=decided_by or by,
+            recorded_by=by,
+        )
+        return decision
+
+    @event(ev.ThresholdDecided)
+    def _threshold_decided(
+        self,
+        decided_on: date,
+        met: bool,
+        basis: str | None,
+        route: str | None,
+        policy: dict[str, str],
+        qualifying: list[str],
+        excluded: list[dict[str, str]],
+        explanation: list[str],
+        nearest: str | None,
+        missing: str | None,
+        discretion_reason: Personal | None,
+        decided_by: str,
+        recorded_by: str,
+    ) -> None:
+        self.decision = StandingDecision(
+            decided_on=decided_on,
+            met=met,
+            basis=basis,
+            route=route,
+            policy=dict(policy),
+            qualifying=tuple(qualifying),
+            excluded=tuple((e["id"], e["reason"]) for e in excluded),
+            explanation=tuple(explanation),
+            nearest=nearest,
+            missing=missing,
+            discretion_reason=discretion_reason,
+            decided_by=decided_by,
+        )
+        self.decisions.append(self.decision)
+        self.reopened_at = None
+        self.status = "threshold_met" if met else "threshold_not_met"
+
+    # ----- review meeting -----------------------------------------------------------------
+
+    def schedule_meeting(
+        self,
+        meeting_on: date,
+        agencies: list[str],
+        chair: str | None,
+        *,
+        at: datetime,
+        by: str,
+    ) -> None:
+        """Schedule (or reschedule) the review meeting once the threshold is met."""
+        reopened = self.status == "appeal_decided" and self.reopened_at == "review"
+        if not reopened:
+            self._require(
+                "schedule a review meeting",
+                ("threshold_met", "meeting_scheduled"),
+                "a meeting is scheduled only after the threshold is met",
+            )
+        if not agencies:
+            raise InvalidInput(
+                "--agencies: name at least one agency invited to the review"
+            )
+        _not_before(
+            "--on", meeting_on, "the threshold decision", self._decided().decided_on
+        )
+        self.trigger_event(
+            ev.ReviewMeetingScheduled,
+            timestamp=at,
+            meeting_on=meeting_on,
+            agencies=list(agencies),
+            chair=chair,
+            recorded_by=by,
+        )
+
+    @event(ev.ReviewMeetingScheduled)
+    def _meeting_scheduled(
+        self, meeting_on: date, agencies: list[str], chair: str | None, recorded_by: str
+    ) -> None:
+        if self.status == "meeting_scheduled":
+            self.meetings.pop()  # a reschedule replaces the meeting not yet held
+        self.meetings.append(Meeting(meeting_on, tuple(agencies), chair))
+        self.reopened_at = None
+        self.status = "meeting_scheduled"
+
+    def hold_meeting(
+        self,
+        held_on: date,
+        attended: list[str],
+        *,
+        apologies: list[str] | None = None,
+        victim_attended: bool = False,
+        impact_statement: Personal | None = None,
+        at: datetime,
+        by: str,
+    ) -> None:
+        self._require(
+            "record the meeting as held",
+            ("meeting_scheduled",),
+            "schedule the meeting first",
+        )
+        if not attended:
+            raise InvalidInput("--attended: name at least one agency that attended")
+        _not_before(
+            "--on", held_on, "the threshold decision", self._decided().decided_on
+        )
+        invited = self.meetings[-1].agencies
+        self.trigger_event(
+            ev.ReviewMeetingHeld,
+            timestamp=at,
+            held_on=held_on,
+            attended=list(attended),
+            apologies=list(apologies)
+            if apologies is not None
+            else [a for a in invited if a not in attended],
+            victim_attended=victim_attended,
+            impact_statement=impact_statement,
+            recorded_by=by,
+        )
+
+    @event(ev.ReviewMeetingHeld)
+    def _meeting_held(
+        self,
+        held_on: date,
+        attended: list[str],
+        apologies: list[str],
+        victim_attended: bool,
+        impact_statement: Personal | None,
+        recorded_by: str,
+    ) -> None:
+        self.meetings[-1] = replace(
+            self.meetings[-1],
+            held_on=held_on,
+            attended=tuple(attended),
+            apologies=tuple(apologies),
+            victim_attended=victim_attended,
+            impact_statement=impact_statement,
+        )
+        self.status = "reviewed"
+
+    # ----- recommendations and the action plan --------------------------------------------
+
+    def make_recommendation(
+        self, agency: str, text: Personal, due_on: date | None, *, at: datetime, by: str
+    ) -> str:
+        self._require(
+            "make a recommendation",
+            ("reviewed",),
+            "recommendations follow a held review meeting",
+        )
+        recommendation_id = f"R{len(self.recommendations) + 1}"
+        self.trigger_event(
+            ev.RecommendationMade,
+            timestamp=at,
+            recommendation_id=recommendation_id,
+            agency=agency,
+            text=text,
+            due_on=due_on,
+            recorded_by=by,
+        )
+        return recommendation_id
+
+    @event(ev.RecommendationMade)
+    def _recommendation_made(
+        self,
+        recommendation_id: str,
+        agency: str,
+        text: Personal,
+        due_on: date | None,
+        recorded_by: str,
+    ) -> None:
+        self.recommendations[recommendation_id] = Recommendation(
+            recommendation_id, agency, text, due_on
+        )
+
+    def agree_action(
+        self,
+        recommendation_id: str,
+        owner: str,
+        text: Personal,
+        due_on: date,
+        *,
+        at: datetime,
+        by: str,
+    ) -> str:
+        self._require(
+            "agree an action plan step",
+            OPEN_ACTION_STATES,
+            "action plans follow the review",
+        )
+        recommendation = self.recommendations.get(recommendation_id.upper())
+        if recommendation is None:
+            raise ItemNotFound(
+                self.ref,
+                "recommendation",
+                recommendation_id,
+                list(self.recommendations),
+            )
+        action_id = f"A{len(self.actions) + 1}"
+        self.trigger_event(
+            ev.ActionPlanStepAgreed,
+            timestamp=at,
+            action_id=action_id,
+            recommendation_id=recommendation.id,
+            owner=owner,
+            text=text,
+            due_on=due_on,
+            recorded_by=by,
+        )
+        return action_id
+
+    @event(ev.ActionPlanStepAgreed)
+    def _action_agreed(
+        self,
+        action_id: str,
+        recommendation_id: str,
+        owner: str,
+        text: Personal,
+        due_on: date,
+        recorded_by: str,
+    ) -> None:
+        self.actions[action_id] = ActionStep(
+            action_id, recommendation_id, owner, text, due_on
+        )
+
+    def complete_action(
+        self,
+        action_id: str,
+        completed_on: date,
+        note: Personal | None,
+        *,
+        at: datetime,
+        by: str,
+    ) -> None:
+        self._require(
+            "complete an action",
+            OPEN_ACTION_STATES,
+            "the case must be open and reviewed",
+        )
+        step = self.actions.get(action_id.upper())
+        if step is None:
+            raise ItemNotFound(self.ref, "action", action_id, list(self.actions))
+        if step.completed_on is not None:
+            raise RuleViolation(
+                f"{self.ref}: action {step.id} was already completed on {step.completed_on.isoformat()}"
+            )
+        _not_before(
+            "--on", completed_on, "the threshold decision", self._decided().decided_on
+        )
+        self.trigger_event(
+            ev.ActionPlanStepCompleted,
+            timestamp=at,
+            action_id=step.id,
+            completed_on=completed_on,
+            note=note,
+            recorded_by=by,
+        )
+
+    @event(ev.ActionPlanStepCompleted)
+    def _action_completed(
+        self,
+        action_id: str,
+        completed_on: date,
+        note: Personal | None,
+        recorded_by: str,
+    ) -> None:
+        self.actions[action_id] = replace(
+            self.actions[action_id], completed_on=completed_on, note=note
+        )
+
+    # ----- outcome, appeal, withdrawal, closure ---------------------------------------------
+
+    def send_outcome(
+        self, sent_on: date, letter: str, *, at: datetime, by: str
+    ) -> None:
+        self._require(
+            "send the outcome",
+            ("reviewed", "threshold_not_met"),
+            "the outcome follows the review (or a decision that the threshold is not met)",
+        )
+        held_on = self.meetings[-1].held_on if self.status == "reviewed" else None
+        earlier = held_on or self._decided().decided_on
+        _not_before("--on", sent_on, "the step it reports on", earlier)
+        self.trigger_event(
+            ev.OutcomeCommunicated,
+            timestamp=at,
+            sent_on=sent_on,
+            letter=letter,
+            recorded_by=by,
+        )
+
+    @event(ev.OutcomeCommunicated)
+    def _outcome_communicated(
+        self, sent_on: date, letter: str, recorded_by: str
+    ) -> None:
+        self.outcome_sent_on = sent_on
+        self.status = "outcome_sent"
+
+    def lodge_appeal(
+        self,
+        lodged_on: date,
+        grounds: Personal,
+        *,
+        in_time: bool | None,
+        window: str | None,
+        at: datetime,
+        by: str,
+    ) -> None:
+        """A late appeal is recorded as late for a person to accept or decline, never refused."""
+        self._require(
+            "lodge an appeal", ("outcome_sent",), "an appeal follows the outcome letter"
+        )
+        _not_before("--on", lodged_on, "the outcome was sent", self._outcome_sent_on())
+        self.trigger_event(
+            ev.AppealLodged,
+            timestamp=at,
+            lodged_on=lodged_on,
+            grounds=grounds,
+            in_time=in_time,
+            window=window,
+            recorded_by=by,
+        )
+
+    @event(ev.AppealLodged)
+    def _appeal_lodged(
+        self,
+        lodged_on: date,
+        grounds: Personal,
+        in_time: bool | None,
+        window: str | None,
+        recorded_by: str,
+    ) -> None:
+        self.appeals.append(AppealRecord(lodged_on, grounds, in_time, window))
+        self.status = "appealed"
+
+    def decide_appeal(
+        self,
+        decided_on: date,
+        *,
+        upheld: bool,
+        reasons: Personal,
+        decided_by: str,
+        reopens_at: str | None,
+        at: datetime,
+        by: str,
+    ) -> None:
+        """An upheld appeal reopens the case; the first decision stays in the log."""
+        self._require("decide the appeal", ("appealed",), "lodge the appeal first")
+        decision = self._decided()
+        _not_before(
+            "--on", decided_on, "the appeal was lodged", self.appeals[-1].lodged_on
+        )
+        if not upheld:
+            reopens_at = None
+        elif reopens_at is None:
+            reopens_at = "review" if decision.met else "threshold"
+        elif reopens_at not in ("threshold", "review"):
+            raise InvalidInput(
+                f"--reopens-at: {reopens_at!r} is not a step (expected threshold or review)"
+            )
+        if reopens_at == "review" and not decision.met:
+            raise RuleViolation(
+                f"{self.ref}: the threshold was not met, so an upheld appeal reopens it at the "
+                "threshold, not at the review"
+            )
+        self.trigger_event(
+            ev.AppealDecided,
+            timestamp=at,
+            decided_on=decided_on,
+            upheld=upheld,
+            reasons=reasons,
+            decided_by=decided_by,
+            reopens_at=reopens_at,
+            recorded_by=by,
+        )
+
+    @event(ev.AppealDecided)
+    def _appeal_decided(
+        self,
+        decided_on: date,
+        upheld: bool,
+        reasons: Personal,
+        decided_by: str,
+        reopens_at: str | None,
+        recorded_by: str,
+    ) -> None:
+        self.appeals[-1] = replace(
+            self.appeals[-1],
+            decided_on=decided_on,
+            upheld=upheld,
+            reasons=reasons,
+            decided_by=decided_by,
+            reopens_at=reopens_at,
+        )
+        self.reopened_at = reopens_at
+        if reopens_at == "threshold":
+            self.decision = (
+                None  # the earlier decision stays in `decisions` and in the log
+            )
+        self.status = "appeal_decided"
+
+    def withdraw(
+        self, withdrawn_on: date, reason: Personal, *, at: datetime, by: str
+    ) -> None:
+        self._require_open("withdraw the application")
+        _not_before(
+            "--on", withdrawn_on, "the application was received", self.received_on
+        )
+        self.trigger_event(
+            ev.ApplicationWithdrawn,
+            timestamp=at,
+            withdrawn_on=withdrawn_on,
+            reason=reason,
+            recorded_by=by,
+        )
+
+    @event(ev.ApplicationWithdrawn)
+    def _withdrawn(
+        self, withdrawn_on: date, reason: Personal, recorded_by: str
+    ) -> None:
+        self.withdrawn_on = withdrawn_on
+        self.status = "withdrawn"
+
+    def close(
+        self, closed_on: date, reason: Personal | None, *, at: datetime, by: str
+    ) -> None:
+        self._require_open("close the case")
+        if self.status == "appeal_decided" and self.reopened_at is not None:
+            raise StepOutOfOrder(
+                self.ref,
+                "close the case",
+                self.status,
+                f"the upheld appeal reopened it at the {self.reopened_at}; complete that step first",
+            )
+        self._require(
+            "close the case",
+            ("outcome_sent", "appeal_decided"),
+            "a case closes after the applicant has been sent the outcome",
+        )
+        _not_before("--on", closed_on, "the outcome was sent", self._outcome_sent_on())
+        self.trigger_event(
+            ev.CaseClosed,
+            timestamp=at,
+            closed_on=closed_on,
+            reason=reason,
+            recorded_by=by,
+        )
+
+    @event(ev.CaseClosed)
+    def _closed(
+        self, closed_on: date, reason: Personal | None, recorded_by: str
+    ) -> None:
+        self.closed_on = closed_on
+        self.status = "closed"
+
+    def describe_status(self) -> str:
+        if self.status == "appeal_decided" and self.reopened_at:
+            return f"appeal upheld; reopened at the {self.reopened_at}"
+        if self.decision is not None and self.status == "threshold_not_met":
+            return f"threshold not met on {long_date(self.decision.decided_on)}"
+        return self.status.replace("_", " ")

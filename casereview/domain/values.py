@@ -1,0 +1,60 @@
+"""Value objects shared by the Case aggregate and the threshold rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from casereview.domain.personal import Personal
+
+ApplicantKind = Literal["victim", "on-behalf", "community", "business"]
+APPLICANT_KINDS: tuple[str, ...] = ("victim", "on-behalf", "community", "business")
+
+Status = Literal[
+    "received",
+    "acknowledged",
+    "threshold_not_met",
+    "threshold_met",
+    "meeting_scheduled",
+    "reviewed",
+    "outcome_sent",
+    "appealed",
+    "appeal_decided",
+    "closed",
+    "withdrawn",
+]
+STATUSES: tuple[str, ...] = (
+    "received",
+    "acknowledged",
+    "threshold_not_met",
+    "threshold_met",
+    "meeting_scheduled",
+    "reviewed",
+    "outcome_sent",
+    "appealed",
+    "appeal_decided",
+    "closed",
+    "withdrawn",
+)
+ReopensAt = Literal["threshold", "review"]
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """A report of the behaviour to a relevant body (ABCPA 2014 s.104(6))."""
+
+    id: str
+    agency: str
+    incident_on: date
+    reported_on: date
+    complainant: str
+    agency_ref: str | None = None
+    incident: str | None = None
+    hate: bool = False
+    summary: Personal | None = None
+
+    @property
+    def incident_key(self) -> str:
+        """Reports sharing a key describe one incident; without a key each stands alone."""
+        return self.incident if self.incident else f"#{self.id}"
