@@ -66,7 +66,12 @@ def valid_routes() -> st.SearchStrategy[tuple[Route, ...]]:
 
 @st.composite
 def _timescale(draw: st.DrawFn, name: str) -> dict[str, Any]:
-    start, end = sorted(draw(st.lists(st.sampled_from(STEP_ORDER), min_size=2, max_size=2, unique=True)), key=STEP_ORDER.index)
+    start, end = sorted(
+        draw(
+            st.lists(st.sampled_from(STEP_ORDER), min_size=2, max_size=2, unique=True)
+        ),
+        key=STEP_ORDER.index,
+    )
     days = draw(st.integers(1, 40))
     unit = draw(st.sampled_from(["working", "calendar"]))
     return {
@@ -84,12 +89,22 @@ def _timescale(draw: st.DrawFn, name: str) -> dict[str, Any]:
 @st.composite
 def valid_procedures(draw: st.DrawFn) -> Procedure:
     """A random local procedure that the Act allows, built through the model's validation."""
-    names = draw(st.lists(st.sampled_from(["acknowledge", "decide", "meet", "outcome", "appeal_decision"]), unique=True, max_size=5))
+    names = draw(
+        st.lists(
+            st.sampled_from(
+                ["acknowledge", "decide", "meet", "outcome", "appeal_decision"]
+            ),
+            unique=True,
+            max_size=5,
+        )
+    )
     appeal = draw(
         st.none()
         | st.fixed_dictionaries(
             {
-                "body": st.just("Office of the Police and Crime Commissioner for Example"),
+                "body": st.just(
+                    "Office of the Police and Crime Commissioner for Example"
+                ),
                 "days": st.integers(1, 30),
                 "unit": st.sampled_from(["working", "calendar"]),
             }
@@ -106,6 +121,8 @@ def valid_procedures(draw: st.DrawFn) -> Procedure:
         "routes": draw(valid_routes()),
         "timescales": [draw(_timescale(name)) for name in names],
         "appeal": appeal,
-        "contacts": {role: f"{role.replace('_', '-')}@example.invalid" for role in ROLES},
+        "contacts": {
+            role: f"{role.replace('_', '-')}@example.invalid" for role in ROLES
+        },
     }
     return Procedure.model_validate(raw)

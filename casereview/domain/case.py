@@ -1,9 +1,16 @@
 """The Case aggregate: one application for an ASB Case Review (ABCPA 2014 s.104), one stream.
 
+Events are nested classes, as the `eventsourcing` library expects, and each pins its stored name
+in `TOPIC` ("casereview:<Name>"), so modules and classes can move without orphaning statutory
+records: never change a TOPIC. To change an event's fields, raise its `class_version` and add a
+static `upcast_vN_vN+1(state)` turning the stored dict of the old version into the new one (the
+mapper calls it on read; see ComplaintRecorded). Every event carries `recorded_by` and the
+business date(s) it is about, separate from the library's `timestamp` (when it was recorded,
+passed in from the injected clock).
+
 Public methods check the step against the lifecycle of DOMAIN.md section 4, then record an
 event; the private `@event` methods apply it and run again on every replay, so they only copy
-values into state (no clock, no I/O, no ids made up on the spot). Every command takes `at`, the
-time of recording from the injected clock, and `by`, who recorded it.
+values into state (no clock, no I/O, no ids made up on the spot).
 """
 
 from __future__ import annotations
@@ -15,7 +22,6 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from casereview.domain import events as ev
 from casereview.domain.errors import (
     DecisionAlreadyStands,
     InvalidInput,
@@ -59,10 +65,151 @@ class Case(Aggregate):
     class Created(Aggregate.Created):
         TOPIC = "casereview:Case.Created"
 
+    # ----- events: stored names are pinned by TOPIC; see the module docstring -------------
+
+    class ApplicationReceived(Aggregate.Created):
+        TOPIC = "casereview:ApplicationReceived"
+        ref: str
+        area: str
+        received_on: date
+        applicant_kind: str
+        applicant: Person
+        victim: Person | None
+        consent_on: date | None
+        hate: bool
+        vulnerable: bool
+        summary: Personal | None
+        channel: str
+        recorded_by: str
+
+    class ApplicationAcknowledged(Aggregate.Event):
+        TOPIC = "casereview:ApplicationAcknowledged"
+        acknowledged_on: date
+        recorded_by: str
+
+    class ComplaintRecorded(Aggregate.Event):
+        """v2 added `incident` (the key grouping reports of one incident to several agencies)."""
+
+        TOPIC = "casereview:ComplaintRecorded"
+        class_version = 2
+        complaint_id: str
+        agency: str
+        agency_ref: str | None
+        incident: str | None
+        incident_on: date
+        reported_on: date
+        complainant: Person
+        hate: bool
+        summary: Personal | None
+        recorded_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 had no incident key: each report then stood for its own incident.
+            state["incident"] = None
+
+    class ComplaintCorrected(Aggregate.Event):
+        TOPIC = "casereview:ComplaintCorrected"
+        complaint_id: str
+        fields: dict[str, Any]
+        reason: Personal
+        recorded_by: str
+
+    class ThresholdDecided(Aggregate.Event):
+        TOPIC = "casereview:ThresholdDecided"
+        decided_on: date
+        met: bool
+        basis: str | None
+        route: str | None
+        policy: dict[str, str]
+        qualifying: list[str]
+        excluded: list[dict[str, str]]
+        explanation: list[str]
+        nearest: str | None
+        missing: str | None
+        discretion_reason: Personal | None
+        decided_by: str
+        recorded_by: str
+
+    class ReviewMeetingScheduled(Aggregate.Event):
+        TOPIC = "casereview:ReviewMeetingScheduled"
+        meeting_on: date
+        agencies: list[str]
+        chair: str | None
+        recorded_by: str
+
+    class ReviewMeetingHeld(Aggregate.Event):
+        TOPIC = "casereview:ReviewMeetingHeld"
+        held_on: date
+        attended: list[str]
+        apologies: list[str]
+        victim_attended: bool
+        impact_statement: Personal | None
+        recorded_by: str
+
+    class RecommendationMade(Aggregate.Event):
+        TOPIC = "casereview:RecommendationMade"
+        recommendation_id: str
+        agency: str
+        text: Personal
+        due_on: date | None
+        recorded_by: str
+
+    class ActionPlanStepAgreed(Aggregate.Event):
+        TOPIC = "casereview:ActionPlanStepAgreed"
+        action_id: str
+        recommendation_id: str
+        owner: str
+        text: Personal
+        due_on: date
+        recorded_by: str
+
+    class ActionPlanStepCompleted(Aggregate.Event):
+        TOPIC = "casereview:ActionPlanStepCompleted"
+        action_id: str
+        completed_on: date
+        note: Personal | None
+        recorded_by: str
+
+    class OutcomeCommunicated(Aggregate.Event):
+        TOPIC = "casereview:OutcomeCommunicated"
+        sent_on: date
+        letter: str
+        recorded_by: str
+
+    class AppealLodged(Aggregate.Event):
+        TOPIC = "casereview:AppealLodged"
+        lodged_on: date
+        grounds: Personal
+        in_time: bool | None
+        window: str | None
+        recorded_by: str
+
+    class AppealDecided(Aggregate.Event):
+        TOPIC = "casereview:AppealDecided"
+        decided_on: date
+        upheld: bool
+        reasons: Personal
+        decided_by: str
+        reopens_at: str | None
+        recorded_by: str
+
+    class ApplicationWithdrawn(Aggregate.Event):
+        TOPIC = "casereview:ApplicationWithdrawn"
+        withdrawn_on: date
+        reason: Personal
+        recorded_by: str
+
+    class CaseClosed(Aggregate.Event):
+        TOPIC = "casereview:CaseClosed"
+        closed_on: date
+        reason: Personal | None
+        recorded_by: str
+
     @classmethod
     def receive(cls, *, at: datetime, by: str, **fields: Any) -> Case:
         case = cls._create(
-            ev.ApplicationReceived,
+            cls.ApplicationReceived,
             id=case_id(fields["ref"]),
             timestamp=at,
             recorded_by=by,
@@ -70,7 +217,7 @@ class Case(Aggregate):
         )
         return case
 
-    @event(ev.ApplicationReceived)
+    @event(ApplicationReceived)
     def __init__(
         self,
         ref: str,
@@ -95,6 +242,10 @@ class Case(Aggregate):
         self.consent_on, self.hate, self.vulnerable = consent_on, hate, vulnerable
         self.summary, self.channel = summary, channel
         self.status = "received"
+        # Everyone named on the case, by opaque id; names are personal data held per person.
+        self.people: dict[str, Person] = {applicant.id: applicant}
+        if victim is not None:
+            self.people[victim.id] = victim
         self.acknowledged_on: date | None = None
         self.complaints: dict[str, Complaint] = {}
         self.corrections: list[tuple[str, dict[str, Any], Personal]] = []
@@ -152,10 +303,13 @@ class Case(Aggregate):
         )
         _not_before("--on", on, "the application was received", self.received_on)
         self.trigger_event(
-            ev.ApplicationAcknowledged, timestamp=at, acknowledged_on=on, recorded_by=by
+            self.ApplicationAcknowledged,
+            timestamp=at,
+            acknowledged_on=on,
+            recorded_by=by,
         )
 
-    @event(ev.ApplicationAcknowledged)
+    @event(ApplicationAcknowledged)
     def _acknowledged(self, acknowledged_on: date, recorded_by: str) -> None:
         self.acknowledged_on = acknowledged_on
         self.status = "acknowledged"
@@ -190,7 +344,7 @@ class Case(Aggregate):
                     )
         complaint_id = self.next_complaint_id()
         self.trigger_event(
-            ev.ComplaintRecorded,
+            self.ComplaintRecorded,
             timestamp=at,
             complaint_id=complaint_id,
             agency=agency,
@@ -205,7 +359,7 @@ class Case(Aggregate):
         )
         return complaint_id
 
-    @event(ev.ComplaintRecorded)
+    @event(ComplaintRecorded)
     def _complaint_recorded(
         self,
         complaint_id: str,
@@ -219,6 +373,7 @@ class Case(Aggregate):
         summary: Personal | None,
         recorded_by: str,
     ) -> None:
+        self.people.setdefault(complainant.id, complainant)
         self.complaints[complaint_id] = Complaint(
             id=complaint_id,
             agency=agency,
@@ -268,7 +423,7 @@ class Case(Aggregate):
             corrected.incident_on,
         )
         self.trigger_event(
-            ev.ComplaintCorrected,
+            self.ComplaintCorrected,
             timestamp=at,
             complaint_id=current.id,
             fields=changed,
@@ -276,7 +431,7 @@ class Case(Aggregate):
             recorded_by=by,
         )
 
-    @event(ev.ComplaintCorrected)
+    @event(ComplaintCorrected)
     def _complaint_corrected(
         self,
         complaint_id: str,
@@ -321,7 +476,7 @@ class Case(Aggregate):
             discretion=discretion_reason is not None,
         )
         self.trigger_event(
-            ev.ThresholdDecided,
+            self.ThresholdDecided,
             timestamp=at,
             decided_on=decided_on,
             met=decision.met,
@@ -341,7 +496,7 @@ class Case(Aggregate):
         )
         return decision
 
-    @event(ev.ThresholdDecided)
+    @event(ThresholdDecided)
     def _threshold_decided(
         self,
         decided_on: date,
@@ -403,7 +558,7 @@ class Case(Aggregate):
             "--on", meeting_on, "the threshold decision", self._decided().decided_on
         )
         self.trigger_event(
-            ev.ReviewMeetingScheduled,
+            self.ReviewMeetingScheduled,
             timestamp=at,
             meeting_on=meeting_on,
             agencies=list(agencies),
@@ -411,7 +566,7 @@ class Case(Aggregate):
             recorded_by=by,
         )
 
-    @event(ev.ReviewMeetingScheduled)
+    @event(ReviewMeetingScheduled)
     def _meeting_scheduled(
         self, meeting_on: date, agencies: list[str], chair: str | None, recorded_by: str
     ) -> None:
@@ -444,7 +599,7 @@ class Case(Aggregate):
         )
         invited = self.meetings[-1].agencies
         self.trigger_event(
-            ev.ReviewMeetingHeld,
+            self.ReviewMeetingHeld,
             timestamp=at,
             held_on=held_on,
             attended=list(attended),
@@ -456,7 +611,7 @@ class Case(Aggregate):
             recorded_by=by,
         )
 
-    @event(ev.ReviewMeetingHeld)
+    @event(ReviewMeetingHeld)
     def _meeting_held(
         self,
         held_on: date,
@@ -488,7 +643,7 @@ class Case(Aggregate):
         )
         recommendation_id = f"R{len(self.recommendations) + 1}"
         self.trigger_event(
-            ev.RecommendationMade,
+            self.RecommendationMade,
             timestamp=at,
             recommendation_id=recommendation_id,
             agency=agency,
@@ -498,7 +653,7 @@ class Case(Aggregate):
         )
         return recommendation_id
 
-    @event(ev.RecommendationMade)
+    @event(RecommendationMade)
     def _recommendation_made(
         self,
         recommendation_id: str,
@@ -536,7 +691,7 @@ class Case(Aggregate):
             )
         action_id = f"A{len(self.actions) + 1}"
         self.trigger_event(
-            ev.ActionPlanStepAgreed,
+            self.ActionPlanStepAgreed,
             timestamp=at,
             action_id=action_id,
             recommendation_id=recommendation.id,
@@ -547,7 +702,7 @@ class Case(Aggregate):
         )
         return action_id
 
-    @event(ev.ActionPlanStepAgreed)
+    @event(ActionPlanStepAgreed)
     def _action_agreed(
         self,
         action_id: str,
@@ -586,7 +741,7 @@ class Case(Aggregate):
             "--on", completed_on, "the threshold decision", self._decided().decided_on
         )
         self.trigger_event(
-            ev.ActionPlanStepCompleted,
+            self.ActionPlanStepCompleted,
             timestamp=at,
             action_id=step.id,
             completed_on=completed_on,
@@ -594,7 +749,7 @@ class Case(Aggregate):
             recorded_by=by,
         )
 
-    @event(ev.ActionPlanStepCompleted)
+    @event(ActionPlanStepCompleted)
     def _action_completed(
         self,
         action_id: str,
@@ -620,14 +775,14 @@ class Case(Aggregate):
         earlier = held_on or self._decided().decided_on
         _not_before("--on", sent_on, "the step it reports on", earlier)
         self.trigger_event(
-            ev.OutcomeCommunicated,
+            self.OutcomeCommunicated,
             timestamp=at,
             sent_on=sent_on,
             letter=letter,
             recorded_by=by,
         )
 
-    @event(ev.OutcomeCommunicated)
+    @event(OutcomeCommunicated)
     def _outcome_communicated(
         self, sent_on: date, letter: str, recorded_by: str
     ) -> None:
@@ -650,7 +805,7 @@ class Case(Aggregate):
         )
         _not_before("--on", lodged_on, "the outcome was sent", self._outcome_sent_on())
         self.trigger_event(
-            ev.AppealLodged,
+            self.AppealLodged,
             timestamp=at,
             lodged_on=lodged_on,
             grounds=grounds,
@@ -659,7 +814,7 @@ class Case(Aggregate):
             recorded_by=by,
         )
 
-    @event(ev.AppealLodged)
+    @event(AppealLodged)
     def _appeal_lodged(
         self,
         lodged_on: date,
@@ -702,7 +857,7 @@ class Case(Aggregate):
                 "threshold, not at the review"
             )
         self.trigger_event(
-            ev.AppealDecided,
+            self.AppealDecided,
             timestamp=at,
             decided_on=decided_on,
             upheld=upheld,
@@ -712,7 +867,7 @@ class Case(Aggregate):
             recorded_by=by,
         )
 
-    @event(ev.AppealDecided)
+    @event(AppealDecided)
     def _appeal_decided(
         self,
         decided_on: date,
@@ -745,14 +900,14 @@ class Case(Aggregate):
             "--on", withdrawn_on, "the application was received", self.received_on
         )
         self.trigger_event(
-            ev.ApplicationWithdrawn,
+            self.ApplicationWithdrawn,
             timestamp=at,
             withdrawn_on=withdrawn_on,
             reason=reason,
             recorded_by=by,
         )
 
-    @event(ev.ApplicationWithdrawn)
+    @event(ApplicationWithdrawn)
     def _withdrawn(
         self, withdrawn_on: date, reason: Personal, recorded_by: str
     ) -> None:
@@ -777,14 +932,14 @@ class Case(Aggregate):
         )
         _not_before("--on", closed_on, "the outcome was sent", self._outcome_sent_on())
         self.trigger_event(
-            ev.CaseClosed,
+            self.CaseClosed,
             timestamp=at,
             closed_on=closed_on,
             reason=reason,
             recorded_by=by,
         )
 
-    @event(ev.CaseClosed)
+    @event(CaseClosed)
     def _closed(
         self, closed_on: date, reason: Personal | None, recorded_by: str
     ) -> None:
@@ -797,3 +952,22 @@ class Case(Aggregate):
         if self.decision is not None and self.status == "threshold_not_met":
             return f"threshold not met on {long_date(self.decision.decided_on)}"
         return self.status.replace("_", " ")
+
+
+CASE_EVENTS: tuple[type[Aggregate.Event], ...] = (
+    Case.ApplicationReceived,
+    Case.ApplicationAcknowledged,
+    Case.ComplaintRecorded,
+    Case.ComplaintCorrected,
+    Case.ThresholdDecided,
+    Case.ReviewMeetingScheduled,
+    Case.ReviewMeetingHeld,
+    Case.RecommendationMade,
+    Case.ActionPlanStepAgreed,
+    Case.ActionPlanStepCompleted,
+    Case.OutcomeCommunicated,
+    Case.AppealLodged,
+    Case.AppealDecided,
+    Case.ApplicationWithdrawn,
+    Case.CaseClosed,
+)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Literal
 
@@ -183,29 +184,33 @@ class Procedure(_Strict):
 
     @model_validator(mode="after")
     def _is_consistent(self) -> Procedure:
+        problems = []
         if self.schema_ != SCHEMA_VERSION:
-            raise ValueError(
+            problems.append(
                 f"schema: version {self.schema_} is not known (expected {SCHEMA_VERSION})"
             )
         if not self.source.startswith(("https://", "http://")):
-            raise ValueError(
+            problems.append(
                 f"source: {self.source!r} is not a URL (expected the published procedure's "
                 "https:// address)"
             )
-        kinds = [r.kind for r in self.routes]
-        for kind in sorted({k for k in kinds if kinds.count(k) > 1}):
-            raise ValueError(f"routes: more than one {kind!r} route (one of each kind)")
-        names = [t.name for t in self.timescales]
-        for name in sorted({n for n in names if names.count(n) > 1}):
-            raise ValueError(f"timescales: more than one timescale named {name!r}")
+        problems += [
+            f"routes: more than one {kind!r} route (one of each kind)"
+            for kind in _repeated(r.kind for r in self.routes)
+        ]
+        problems += [
+            f"timescales: more than one timescale named {name!r}"
+            for name in _repeated(t.name for t in self.timescales)
+        ]
         known = ", ".join(sorted(self.contacts)) or "none"
-        for t in self.timescales:
-            for role in t.notify:
-                if role not in self.contacts:
-                    raise ValueError(
-                        f"timescale {t.name!r}: notify role {role!r} is not in [contacts] "
-                        f"(known: {known})"
-                    )
+        problems += [
+            f"timescale {t.name!r}: notify role {role!r} is not in [contacts] (known: {known})"
+            for t in self.timescales
+            for role in t.notify
+            if role not in self.contacts
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def route(self, kind: str) -> Route | None:
@@ -250,6 +255,11 @@ def stricter_than_act(procedure: Procedure) -> list[str]:
             )
         problems += _day_window(f"routes.{r.kind}", r.complain_within_days)
     return problems
+
+
+def _repeated(values: Iterable[str]) -> list[str]:
+    seen = list(values)
+    return sorted({v for v in seen if seen.count(v) > 1})
 
 
 def _day_window(where: str, days: int | None) -> list[str]:

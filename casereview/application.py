@@ -1,0 +1,261 @@
+"""The casereview Application: commands and queries over the event store.
+
+One place turns library errors into the CaseReviewError groups: a version clash on save is a
+`Conflict` (after a bounded retry that re-runs every rule on the fresh case), an unreachable
+database is `ServiceUnavailable`, an unknown stream is `CaseNotFound`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    OperationalError,
+    PersistenceError,
+    Transcoding,
+)
+
+from casereview.domain.case import Case, case_id
+from casereview.domain.errors import (
+    CaseNotFound,
+    Conflict,
+    InvalidInput,
+    ServiceUnavailable,
+)
+from casereview.domain.personal import Person, Personal
+from casereview.domain.sequence import ReferenceSequence, sequence_id
+from casereview.domain.values import APPLICANT_KINDS
+
+T = TypeVar("T")
+REF_PATTERN = re.compile(r"^[A-Z][A-Z0-9-]*-\d{4}-\d{4,}$")
+RETRIES = 5
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class PersonAsDict(Transcoding):
+    """Stored as its own value so a per-person cipher can later seal it alone."""
+
+    type = Person
+    name = "person"
+
+    def encode(self, obj: Person) -> dict[str, str | None]:
+        return {
+            "id": obj.id,
+            "name": obj.name,
+            "email": obj.email,
+            "address": obj.address,
+        }
+
+    def decode(self, data: dict[str, str | None]) -> Person:
+        person_id = data["id"]
+        assert person_id is not None  # noqa: S101 - written by encode above
+        return Person(person_id, data["name"], data["email"], data["address"])
+
+
+class PersonalAsDict(Transcoding):
+    type = Personal
+    name = "personal"
+
+    def encode(self, obj: Personal) -> dict[str, str | None]:
+        return {"subject": obj.subject, "text": obj.text}
+
+    def decode(self, data: dict[str, str]) -> Personal:
+        return Personal(data["subject"], data["text"])
+
+
+def new_person_id() -> str:
+    return f"p-{uuid4().hex[:16]}"
+
+
+@dataclass(frozen=True)
+class Received:
+    ref: str
+    version: int
+
+
+class CaseReviews(Application[UUID]):
+    """The write side: every command loads one case, checks its rules, and saves its events."""
+
+    name = "casereview"
+    env = {"ORIGINATOR_ID_TYPE": "uuid"}
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        try:
+            super().__init__(env=env)
+        except (OperationalError, PersistenceError) as exc:
+            raise ServiceUnavailable(f"event store unavailable: {exc}") from None
+        if clock is None:
+            raise ValueError(
+                "CaseReviews needs a clock (bootstrap passes the real one)"
+            )
+        self.clock = clock
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(PersonAsDict())
+        transcoder.register(PersonalAsDict())
+
+    # ----- loading and saving ---------------------------------------------------------------
+
+    def get_case(self, ref: str, version: int | None = None) -> Case:
+        ref = normalise_ref(ref)
+        try:
+            with translate_store_errors():
+                case = self.repository.get(case_id(ref), version=version)
+        except AggregateNotFoundError:
+            raise CaseNotFound(ref) from None
+        if not isinstance(case, Case):
+            raise CaseNotFound(ref)
+        return case
+
+    def change(self, ref: str, command: Callable[[Case], T]) -> T:
+        """Run `command` on the latest case and save; retry on a clash, re-checking every rule."""
+        for _ in range(RETRIES):
+            case = self.get_case(ref)
+            result = command(case)
+            try:
+                with translate_store_errors():
+                    self.save(case)
+            except Conflict:
+                continue
+            return result
+        raise Conflict(
+            f"{ref}: someone else changed the case {RETRIES} times while this was being "
+            "recorded; nothing was written; retry"
+        )
+
+    # ----- commands -------------------------------------------------------------------------
+
+    def receive_application(
+        self,
+        *,
+        area: str,
+        received_on: date,
+        applicant_name: str,
+        kind: str = "victim",
+        on_behalf_of: str | None = None,
+        consent_on: date | None = None,
+        email: str | None = None,
+        address: str | None = None,
+        hate: bool = False,
+        vulnerable: bool = False,
+        summary: str | None = None,
+        channel: str = "not recorded",
+        by: str,
+    ) -> str:
+        if kind not in APPLICANT_KINDS:
+            raise InvalidInput(
+                f"--kind: {kind!r} is not one of {', '.join(APPLICANT_KINDS)}"
+            )
+        if kind == "on-behalf" and (not on_behalf_of or consent_on is None):
+            raise InvalidInput(
+                "--kind on-behalf needs --on-behalf-of NAME and --consent-on DATE "
+                "(an application on someone's behalf needs their consent)"
+            )
+        if consent_on is not None and consent_on > received_on:
+            raise InvalidInput(
+                f"--consent-on: {consent_on.isoformat()} is after the application was "
+                f"received ({received_on.isoformat()})"
+            )
+        applicant = Person(new_person_id(), applicant_name, email, address)
+        victim = Person(new_person_id(), on_behalf_of) if on_behalf_of else None
+        subject = (victim or applicant).id
+        for _ in range(RETRIES):
+            at = self.clock()
+            sequence = self._sequence(area, received_on.year, at)
+            ref = sequence.issue(at=at)
+            case = Case.receive(
+                at=at,
+                by=by,
+                ref=ref,
+                area=area,
+                received_on=received_on,
+                applicant_kind=kind,
+                applicant=applicant,
+                victim=victim,
+                consent_on=consent_on,
+                hate=hate,
+                vulnerable=vulnerable,
+                summary=Personal(subject, summary) if summary else None,
+                channel=channel,
+            )
+            try:
+                with translate_store_errors():
+                    self.save(sequence, case)
+            except Conflict:
+                continue
+            return ref
+        raise Conflict(
+            f"{area}: could not issue a case reference after {RETRIES} tries; retry"
+        )
+
+    def _sequence(self, area: str, year: int, at: datetime) -> ReferenceSequence:
+        try:
+            with translate_store_errors():
+                found = self.repository.get(sequence_id(area, year))
+        except AggregateNotFoundError:
+            return ReferenceSequence.start(area, year, at=at)
+        assert isinstance(found, ReferenceSequence)  # noqa: S101 - the id is derived from its type
+        return found
+
+    # ----- queries ------------------------------------------------------------------------
+
+    def case_events(self, ref: str) -> list[DomainEventProtocol[UUID]]:
+        self.get_case(ref)  # raises CaseNotFound with the reference's own message
+        with translate_store_errors():
+            return list(self.events.get(case_id(normalise_ref(ref))))
+
+    def version_at(self, ref: str, moment: datetime) -> int | None:
+        """The case's version as recorded at `moment` (None if it did not exist yet)."""
+        version = None
+        for e in self.case_events(ref):
+            if e.timestamp > moment:
+                break
+            version = e.originator_version
+        return version
+
+
+def normalise_ref(ref: str) -> str:
+    ref = ref.strip().upper()
+    if not REF_PATTERN.match(ref):
+        raise InvalidInput(
+            f"{ref!r} is not a case reference (expected AREA-YYYY-NNNN, like GOSPORT-2026-0001)"
+        )
+    return ref
+
+
+@contextmanager
+def translate_store_errors() -> Iterator[None]:
+    try:
+        yield
+    except IntegrityError:
+        raise Conflict(
+            "someone else changed the case first; nothing was written; retry"
+        ) from None
+    except OperationalError as exc:
+        raise ServiceUnavailable(f"event store unavailable: {exc}") from None

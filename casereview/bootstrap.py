@@ -1,0 +1,130 @@
+"""The one place that chooses adapters: the store from a URL, the clock, the policies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from casereview.domain.errors import InvalidInput
+
+DEFAULT_DB = "sqlite:///casereview.db"
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where events and read models live, from one SQLAlchemy-style URL (CONTRACT.md)."""
+
+    url: str
+    env: dict[str, str]
+    sqlalchemy_url: str
+    schema: str | None = None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+
+
+def parse_store_url(url: str) -> Store:
+    """`sqlite:///path.db`, `sqlite://` (memory) or `postgresql://user:pw@host:port/db[?schema=s]`."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+")[0]
+    if scheme == "sqlite":
+        path = (
+            unquote(parts.path[1:])
+            if parts.path.startswith("/")
+            else unquote(parts.path)
+        )
+        if path in ("", ":memory:"):
+            # A named shared-cache memory database, so the projection's connection sees it too.
+            name = f"file:casereview-{id(parts)}?mode=memory&cache=shared"
+            return Store(
+                url,
+                {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": name},
+                f"sqlite+pysqlite:///{name}&uri=true",
+            )
+        resolved = str(Path(path).expanduser())
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": resolved,
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+        return Store(url, env, f"sqlite:///{resolved}")
+    if scheme in ("postgresql", "postgres"):
+        if not parts.hostname or not parts.path.strip("/"):
+            raise InvalidInput(
+                f"--db: {url!r} needs a host and a database "
+                "(expected postgresql://user:password@host:5432/dbname)"
+            )
+        query = parse_qs(parts.query)
+        schema = query.get("schema", [None])[0]
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "POSTGRES_POOL_SIZE": "2",
+            "POSTGRES_MAX_OVERFLOW": "2",
+        }
+        if schema:
+            env["POSTGRES_SCHEMA"] = schema
+        auth = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+        host = parts.netloc.rsplit("@", 1)[-1]
+        sa_url = f"postgresql+psycopg://{auth}{host}/{parts.path.strip('/')}"
+        return Store(url, env, sa_url, schema)
+    raise InvalidInput(
+        f"--db: {url!r} is not a supported store "
+        "(expected sqlite:///FILE.db or postgresql://user:password@host:5432/dbname)"
+    )
+
+
+@dataclass
+class Wiring:
+    store: Store
+    clock: Callable[[], datetime]
+    policies_dir: Path
+
+
+def build_service(
+    store: Store, policies_dir: Path, clock: Callable[[], datetime] = system_clock
+):  # type: ignore[no-untyped-def]
+    """The CaseService over this store, with the procedures of `policies_dir`."""
+    from casereview.application import CaseReviews
+    from casereview.commands import CaseService
+    from casereview.policies import PolicyBook
+
+    if store.schema and store.is_postgres:
+        ensure_schema(store)
+    app = CaseReviews(env=dict(store.env), clock=clock)
+    return CaseService(app, PolicyBook.load(policies_dir))
+
+
+def ensure_schema(store: Store) -> None:
+    import psycopg
+
+    env = store.env
+    try:
+        with psycopg.connect(
+            host=env["POSTGRES_HOST"],
+            port=int(env["POSTGRES_PORT"]),
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"],
+            dbname=env["POSTGRES_DBNAME"],
+            connect_timeout=5,
+            autocommit=True,
+        ) as conn:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"')
+    except psycopg.OperationalError as exc:
+        from casereview.domain.errors import ServiceUnavailable
+
+        raise ServiceUnavailable(f"PostgreSQL unavailable: {exc}".strip()) from None

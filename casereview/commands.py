@@ -1,0 +1,335 @@
+"""The lifecycle commands on top of CaseReviews: input checks that need today's date or the
+area's procedure, then one change to one case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from casereview.application import CaseReviews, new_person_id
+from casereview.calendars import calendar_for
+from casereview.domain.case import Case
+from casereview.domain.errors import InvalidInput
+from casereview.domain.personal import Person, Personal
+from casereview.thresholds.calendar import Rule
+from casereview.thresholds.policy import Procedure
+from casereview.thresholds.rules import Decision
+
+UK = ZoneInfo("Europe/London")
+
+
+class Policies(Protocol):
+    def in_force(self, slug: str, on: date) -> Procedure: ...
+
+    def areas(self) -> list[str]: ...
+
+
+class CaseService:
+    """What the CLI, the demo and the tests call; the clock and policies are injected."""
+
+    def __init__(self, app: CaseReviews, policies: Policies) -> None:
+        self.app = app
+        self.policies = policies
+
+    def today(self) -> date:
+        """Business dates are UK dates, whatever the server's zone."""
+        return self.app.clock().astimezone(UK).date()
+
+    def not_future(self, option: str, day: date | None) -> None:
+        if day is not None and day > self.today():
+            raise InvalidInput(
+                f"{option}: {day.isoformat()} is in the future (today is {self.today().isoformat()})"
+            )
+
+    def _do(self, ref: str, by: str, step: Callable[[Case, datetime], Any]) -> Any:
+        return self.app.change(ref, lambda case: step(case, self.app.clock()))
+
+    def area_slug(self, area: str) -> str:
+        slug = area.strip().lower()
+        # in_force raises UnknownArea naming the known areas; the date is checked later.
+        self.policies.in_force(slug, date.max)
+        return slug
+
+    # ----- receipt and complaints ---------------------------------------------------------
+
+    def receive(self, *, area: str, received_on: date, by: str, **details: Any) -> str:
+        self.not_future("--received-on", received_on)
+        self.not_future("--consent-on", details.get("consent_on"))
+        slug = self.area_slug(area)
+        self.policies.in_force(
+            slug, received_on
+        )  # a procedure must cover the date received
+        return self.app.receive_application(
+            area=slug, received_on=received_on, by=by, **details
+        )
+
+    def acknowledge(self, ref: str, on: date, *, by: str) -> None:
+        self.not_future("--on", on)
+        self._do(ref, by, lambda c, at: c.acknowledge(on, at=at, by=by))
+
+    def add_complaint(
+        self,
+        ref: str,
+        *,
+        agency: str,
+        incident_on: date,
+        reported_on: date,
+        complainant: str | None = None,
+        agency_ref: str | None = None,
+        incident: str | None = None,
+        hate: bool = False,
+        summary: str | None = None,
+        by: str,
+    ) -> str:
+        self.not_future("--incident-on", incident_on)
+        self.not_future("--reported-on", reported_on)
+
+        def step(case: Case, at: datetime) -> str:
+            person = self.person_named(case, complainant)
+            return case.record_complaint(
+                agency=agency,
+                incident_on=incident_on,
+                reported_on=reported_on,
+                complainant=person,
+                agency_ref=agency_ref or None,
+                incident=incident or None,
+                hate=hate,
+                summary=Personal(person.id, summary) if summary else None,
+                at=at,
+                by=by,
+            )
+
+        result: str = self._do(ref, by, step)
+        return result
+
+    @staticmethod
+    def person_named(case: Case, name: str | None) -> Person:
+        """The applicant by default; a name already on the case is the same person."""
+        if not name:
+            return case.applicant
+        known = {p.name.casefold(): p for p in case.people.values() if p.name}
+        return known.get(name.strip().casefold(), Person(new_person_id(), name.strip()))
+
+    def correct_complaint(
+        self,
+        ref: str,
+        complaint_id: str,
+        changes: dict[str, Any],
+        reason: str,
+        *,
+        by: str,
+    ) -> None:
+        for key in ("incident_on", "reported_on"):
+            self.not_future(f"--{key.replace('_', '-')}", changes.get(key))
+        self._do(
+            ref,
+            by,
+            lambda c, at: c.correct_complaint(
+                complaint_id, changes, Personal(c.victim_id, reason), at=at, by=by
+            ),
+        )
+
+    # ----- threshold ------------------------------------------------------------------------
+
+    def procedure_for(self, case: Case) -> Procedure:
+        """The procedure in force on the day the application was received."""
+        return self.policies.in_force(case.area, case.received_on)
+
+    def decide_threshold(
+        self, ref: str, on: date, *, discretion_reason: str | None = None, by: str
+    ) -> Decision:
+        self.not_future("--on", on)
+
+        def step(case: Case, at: datetime) -> Decision:
+            return case.decide_threshold(
+                self.procedure_for(case),
+                on,
+                discretion_reason=Personal(case.victim_id, discretion_reason)
+                if discretion_reason
+                else None,
+                at=at,
+                by=by,
+            )
+
+        result: Decision = self._do(ref, by, step)
+        return result
+
+    # ----- review ----------------------------------------------------------------------------
+
+    def schedule_meeting(
+        self,
+        ref: str,
+        on: date,
+        agencies: list[str],
+        chair: str | None = None,
+        *,
+        by: str,
+    ) -> None:
+        # The meeting date may be ahead: it is when the panel will sit.
+        self._do(
+            ref, by, lambda c, at: c.schedule_meeting(on, agencies, chair, at=at, by=by)
+        )
+
+    def hold_meeting(
+        self,
+        ref: str,
+        on: date,
+        attended: list[str],
+        *,
+        victim_attended: bool = False,
+        impact_statement: str | None = None,
+        by: str,
+    ) -> None:
+        self.not_future("--on", on)
+        self._do(
+            ref,
+            by,
+            lambda c, at: c.hold_meeting(
+                on,
+                attended,
+                victim_attended=victim_attended,
+                impact_statement=Personal(c.victim_id, impact_statement)
+                if impact_statement
+                else None,
+                at=at,
+                by=by,
+            ),
+        )
+
+    def add_recommendation(
+        self, ref: str, agency: str, text: str, due_on: date | None = None, *, by: str
+    ) -> str:
+        result: str = self._do(
+            ref,
+            by,
+            lambda c, at: c.make_recommendation(
+                agency, Personal(c.victim_id, text), due_on, at=at, by=by
+            ),
+        )
+        return result
+
+    def agree_action(
+        self,
+        ref: str,
+        recommendation: str,
+        owner: str,
+        text: str,
+        due_on: date,
+        *,
+        by: str,
+    ) -> str:
+        result: str = self._do(
+            ref,
+            by,
+            lambda c, at: c.agree_action(
+                recommendation, owner, Personal(c.victim_id, text), due_on, at=at, by=by
+            ),
+        )
+        return result
+
+    def complete_action(
+        self, ref: str, action_id: str, on: date, note: str | None = None, *, by: str
+    ) -> None:
+        self.not_future("--on", on)
+        self._do(
+            ref,
+            by,
+            lambda c, at: c.complete_action(
+                action_id,
+                on,
+                Personal(c.victim_id, note) if note else None,
+                at=at,
+                by=by,
+            ),
+        )
+
+    def send_outcome(self, ref: str, on: date, *, by: str) -> None:
+        self.not_future("--on", on)
+
+        def step(case: Case, at: datetime) -> None:
+            met = case.decision is not None and case.decision.met
+            letter = "outcome/review" if met else "outcome/threshold-not-met"
+            case.send_outcome(on, letter, at=at, by=by)
+
+        self._do(ref, by, step)
+
+    # ----- appeal, withdrawal, closure --------------------------------------------------------
+
+    def appeal_window(self, case: Case) -> tuple[str | None, date | None]:
+        """The area's appeal window from the outcome letter, and its last day."""
+        procedure = self.procedure_for(case)
+        appeal = procedure.appeal
+        if appeal is None or case.outcome_sent_on is None:
+            return None, None
+        calendar = calendar_for(procedure.nation)
+        due = calendar.due(case.outcome_sent_on, Rule(appeal.days, appeal.unit))
+        window = (
+            f"{appeal.rule} from the outcome letter, to {appeal.body} (by {due.due_on})"
+        )
+        return window, due.due_on
+
+    def lodge_appeal(self, ref: str, on: date, grounds: str, *, by: str) -> bool | None:
+        self.not_future("--on", on)
+
+        def step(case: Case, at: datetime) -> bool | None:
+            window, due_on = self.appeal_window(case)
+            in_time = None if due_on is None else on <= due_on
+            case.lodge_appeal(
+                on,
+                Personal(case.victim_id, grounds),
+                in_time=in_time,
+                window=window,
+                at=at,
+                by=by,
+            )
+            return in_time
+
+        result: bool | None = self._do(ref, by, step)
+        return result
+
+    def decide_appeal(
+        self,
+        ref: str,
+        on: date,
+        *,
+        upheld: bool,
+        reasons: str,
+        reopens_at: str | None = None,
+        decided_by: str | None = None,
+        by: str,
+    ) -> None:
+        self.not_future("--on", on)
+
+        def step(case: Case, at: datetime) -> None:
+            body = self.procedure_for(case).appeal
+            case.decide_appeal(
+                on,
+                upheld=upheld,
+                reasons=Personal(case.victim_id, reasons),
+                decided_by=decided_by or (body.body if body else by),
+                reopens_at=reopens_at,
+                at=at,
+                by=by,
+            )
+
+        self._do(ref, by, step)
+
+    def withdraw(self, ref: str, on: date, reason: str, *, by: str) -> None:
+        self.not_future("--on", on)
+        self._do(
+            ref,
+            by,
+            lambda c, at: c.withdraw(on, Personal(c.victim_id, reason), at=at, by=by),
+        )
+
+    def close(self, ref: str, on: date, reason: str | None = None, *, by: str) -> None:
+        self.not_future("--on", on)
+        self._do(
+            ref,
+            by,
+            lambda c, at: c.close(
+                on, Personal(c.victim_id, reason) if reason else None, at=at, by=by
+            ),
+        )
