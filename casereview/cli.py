@@ -1,0 +1,225 @@
+"""The `casereview` command line: the only module that reads the clock, the environment, or
+prints. Commands are grouped by noun, then verb (CONTRACT.md). Heavy imports happen inside the
+commands so `casereview --help` starts quickly."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import update_wrapper
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from casereview import __version__
+
+if TYPE_CHECKING:  # kept out of start-up
+    from casereview.commands import CaseService
+
+
+class Config:
+    """Global options, and the service built from them on first use."""
+
+    def __init__(self, db: str, user: str, policies: Path | None, debug: bool) -> None:
+        self.db, self.user, self.policies_dir, self.debug = db, user, policies, debug
+        self._service: CaseService | None = None
+        self._projector: Any = None
+
+    @property
+    def policies(self) -> Path:
+        if self.policies_dir is not None:
+            return self.policies_dir
+        from casereview.policies import SHIPPED_POLICIES
+
+        return SHIPPED_POLICIES
+
+    @property
+    def store(self) -> Any:
+        from casereview.bootstrap import parse_store_url
+
+        return parse_store_url(self.db)
+
+    @property
+    def service(self) -> CaseService:
+        if self._service is None:
+            from casereview.bootstrap import build_service
+
+            self._service = build_service(self.store, self.policies)
+        return self._service
+
+    @property
+    def projector(self) -> Any:
+        if self._projector is None:
+            from casereview.projections.runner import Projector
+
+            self._projector = Projector(self.service.app, self.store)
+            self._projector.create()
+        return self._projector
+
+    def refresh(self) -> None:
+        """Bring the read models up to date after a write (the log stays the truth)."""
+        self.projector.catch_up()
+
+    def close(self) -> None:
+        if self._projector is not None:
+            self._projector.close()
+        if self._service is not None:
+            self._service.app.close()
+
+
+pass_config = click.make_pass_decorator(Config)
+
+
+class ISODate(click.ParamType):
+    """YYYY-MM-DD, with a message naming the option and the expected form."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            from casereview.domain.errors import InvalidInput
+
+            label = param.opts[0] if param is not None and param.opts else "date"
+            raise InvalidInput(f"{label}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+DATE = ISODate()
+
+
+def parse_moment(label: str, value: str) -> datetime:
+    """An ISO date means the end of that day in the UK; a timestamp must carry its zone."""
+    from zoneinfo import ZoneInfo
+
+    from casereview.domain.errors import InvalidInput
+
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=ZoneInfo("Europe/London"))
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{label}: {value!r} is not a date or timestamp "
+            "(expected YYYY-MM-DD or an ISO 8601 time with its zone, like 2026-03-01T12:00:00+00:00)"
+        ) from None
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{label}: {value!r} has no time zone (add +00:00 or Z)")
+    return moment
+
+
+def emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(f)
+
+
+def written(cfg: Config, as_json: bool, text: str, data: dict[str, Any]) -> None:
+    cfg.refresh()
+    if as_json:
+        emit(data)
+    else:
+        click.echo(text)
+
+
+def split_list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+# ----- the group -------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="casereview")
+@click.option(
+    "--db",
+    envvar="CASEREVIEW_DB",
+    default="sqlite:///casereview.db",
+    show_default=True,
+    help="Store URL: sqlite:///FILE.db or postgresql://user:password@host:5432/dbname.",
+)
+@click.option("--user", envvar="CASEREVIEW_USER", default=None, help="Who is recording (default: the OS user).")
+@click.option(
+    "--policies",
+    envvar="CASEREVIEW_POLICIES",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of local procedures (default: the shipped policies/).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected failures.")
+@click.pass_context
+def cli(ctx: click.Context, db: str, user: str | None, policies: Path | None, debug: bool) -> None:
+    """Run ASB Case Reviews (the Community Trigger, ABCPA 2014 ss.104-105).
+
+    \b
+    Example:
+        REF=$(casereview application receive --area gosport --received-on 2026-03-02 --applicant "Sam Jones")
+        casereview complaint add $REF --agency "Hampshire Police" --incident-on 2026-02-01 --reported-on 2026-02-01
+        casereview threshold decide $REF
+        casereview case show $REF
+    """
+    config = Config(db, user or _os_user(), policies, debug)
+    ctx.obj = config
+    ctx.call_on_close(config.close)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def main() -> NoReturn:
+    """Console entry point: maps error groups to the exit codes of CONTRACT.md."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        sys.exit(report(exc, debug=debug))
+    sys.exit(0)
+
+
+def report(exc: BaseException, *, debug: bool) -> int:
+    from casereview.domain.errors import CaseReviewError
+
+    if isinstance(exc, CaseReviewError):
+        click.echo(f"Error: {exc}", err=True)
+        if debug:
+            traceback.print_exc()
+        return exc.exit_code
+    if _is_unavailable(exc):
+        click.echo(f"Error: a service is unavailable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
+        return 6
+    click.echo(f"Error: unexpected failure ({type(exc).__name__}: {exc}); rerun with --debug for the traceback", err=True)
+    if debug:
+        traceback.print_exc()
+    return 1
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    names = {t.__name__ for t in type(exc).__mro__}
+    return bool(names & {"OperationalError", "InterfaceError"}) and "Integrity" not in type(exc).__name__
+
+
+from casereview import cli_commands  # noqa: E402,F401  (registers the commands)
+from casereview import cli_read  # noqa: E402,F401
+from casereview import demo  # noqa: E402,F401
