@@ -12,11 +12,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
@@ -97,7 +96,6 @@ class CaseReviews(Application[UUID]):
     """The write side: every command loads one case, checks its rules, and saves its events."""
 
     name = "casereview"
-    env = {"ORIGINATOR_ID_TYPE": "uuid"}
 
     def __init__(
         self,
@@ -126,7 +124,7 @@ class CaseReviews(Application[UUID]):
         ref = normalise_ref(ref)
         try:
             with translate_store_errors():
-                case = self.repository.get(case_id(ref), version=version)
+                case: object = self.repository.get(case_id(ref), version=version)
         except AggregateNotFoundError:
             raise CaseNotFound(ref) from None
         if not isinstance(case, Case):
@@ -217,7 +215,7 @@ class CaseReviews(Application[UUID]):
     def _sequence(self, area: str, year: int, at: datetime) -> ReferenceSequence:
         try:
             with translate_store_errors():
-                found = self.repository.get(sequence_id(area, year))
+                found: object = self.repository.get(sequence_id(area, year))
         except AggregateNotFoundError:
             return ReferenceSequence.start(area, year, at=at)
         assert isinstance(found, ReferenceSequence)  # noqa: S101 - the id is derived from its type
@@ -225,10 +223,14 @@ class CaseReviews(Application[UUID]):
 
     # ----- queries ------------------------------------------------------------------------
 
-    def case_events(self, ref: str) -> list[DomainEventProtocol[UUID]]:
+    def case_events(self, ref: str) -> list[Case.Event]:
         self.get_case(ref)  # raises CaseNotFound with the reference's own message
         with translate_store_errors():
-            return list(self.events.get(case_id(normalise_ref(ref))))
+            return [
+                e
+                for e in self.events.get(case_id(normalise_ref(ref)))
+                if isinstance(e, Case.Event)
+            ]
 
     def version_at(self, ref: str, moment: datetime) -> int | None:
         """The case's version as recorded at `moment` (None if it did not exist yet)."""

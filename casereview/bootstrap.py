@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from casereview.domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from casereview.commands import CaseService
 
 DEFAULT_DB = "sqlite:///casereview.db"
 
@@ -88,33 +93,36 @@ def parse_store_url(url: str) -> Store:
     )
 
 
-@dataclass
-class Wiring:
-    store: Store
-    clock: Callable[[], datetime]
-    policies_dir: Path
-
-
 def build_service(
     store: Store, policies_dir: Path, clock: Callable[[], datetime] = system_clock
-):  # type: ignore[no-untyped-def]
+) -> CaseService:
     """The CaseService over this store, with the procedures of `policies_dir`."""
     from casereview.application import CaseReviews
     from casereview.commands import CaseService
     from casereview.policies import PolicyBook
 
-    if store.schema and store.is_postgres:
-        ensure_schema(store)
-    app = CaseReviews(env=dict(store.env), clock=clock)
-    return CaseService(app, PolicyBook.load(policies_dir))
+    policies = PolicyBook.load(policies_dir)
+    with ddl_lock(store):  # the event tables are created on first use
+        app = CaseReviews(env=dict(store.env), clock=clock)
+    return CaseService(app, policies)
 
 
-def ensure_schema(store: Store) -> None:
+# Any fixed number: the key of the PostgreSQL advisory lock that serialises table creation.
+DDL_LOCK_KEY = 0x43415345
+
+
+@contextmanager
+def ddl_lock(store: Store) -> Iterator[None]:
+    """Serialise CREATE ... IF NOT EXISTS across processes starting at once on PostgreSQL,
+    which otherwise fails with "tuple concurrently updated". SQLite serialises DDL itself."""
+    if not store.is_postgres:
+        yield
+        return
     import psycopg
 
     env = store.env
     try:
-        with psycopg.connect(
+        conn = psycopg.connect(
             host=env["POSTGRES_HOST"],
             port=int(env["POSTGRES_PORT"]),
             user=env["POSTGRES_USER"],
@@ -122,9 +130,24 @@ def ensure_schema(store: Store) -> None:
             dbname=env["POSTGRES_DBNAME"],
             connect_timeout=5,
             autocommit=True,
-        ) as conn:
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"')
+        )
     except psycopg.OperationalError as exc:
         from casereview.domain.errors import ServiceUnavailable
 
-        raise ServiceUnavailable(f"PostgreSQL unavailable: {exc}".strip()) from None
+        host = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
+        reason = str(exc).strip().splitlines()[-1]
+        raise ServiceUnavailable(f"PostgreSQL at {host} is unavailable: {reason}") from None
+    with conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
+        try:
+            if store.schema:
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"')
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))
+
+
+def ensure_schema(store: Store) -> None:
+    """Create the store's PostgreSQL schema if it is missing."""
+    with ddl_lock(store):
+        pass

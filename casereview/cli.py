@@ -10,9 +10,8 @@ import sys
 import traceback
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import update_wrapper
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -75,12 +74,14 @@ class Config:
 pass_config = click.make_pass_decorator(Config)
 
 
-class ISODate(click.ParamType):
+class ISODate(click.ParamType):  # type: ignore[type-arg]
     """YYYY-MM-DD, with a message naming the option and the expected form."""
 
     name = "DATE"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date:
         if isinstance(value, date):
             return value
         try:
@@ -89,7 +90,9 @@ class ISODate(click.ParamType):
             from casereview.domain.errors import InvalidInput
 
             label = param.opts[0] if param is not None and param.opts else "date"
-            raise InvalidInput(f"{label}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+            raise InvalidInput(
+                f"{label}: {value!r} is not a date (expected YYYY-MM-DD)"
+            ) from None
 
 
 DATE = ISODate()
@@ -104,7 +107,16 @@ def parse_moment(label: str, value: str) -> datetime:
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=ZoneInfo("Europe/London"))
+            return datetime(
+                day.year,
+                day.month,
+                day.day,
+                23,
+                59,
+                59,
+                999999,
+                tzinfo=ZoneInfo("Europe/London"),
+            )
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
@@ -121,7 +133,9 @@ def emit(data: Any) -> None:
 
 
 def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(f)
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON document."
+    )(f)
 
 
 def written(cfg: Config, as_json: bool, text: str, data: dict[str, Any]) -> None:
@@ -139,7 +153,22 @@ def split_list(value: str | None) -> list[str]:
 # ----- the group -------------------------------------------------------------------------
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class CaseReviewGroup(click.Group):
+    """Maps error groups to the exit codes of CONTRACT.md, for the console and CliRunner alike."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # one line on stderr; the traceback only with --debug
+            debug = bool(ctx.obj and ctx.obj.debug) or "--debug" in sys.argv[1:]
+            ctx.exit(report(exc, debug=debug))
+
+
+@click.group(
+    cls=CaseReviewGroup, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="casereview")
 @click.option(
     "--db",
@@ -148,7 +177,12 @@ def split_list(value: str | None) -> list[str]:
     show_default=True,
     help="Store URL: sqlite:///FILE.db or postgresql://user:password@host:5432/dbname.",
 )
-@click.option("--user", envvar="CASEREVIEW_USER", default=None, help="Who is recording (default: the OS user).")
+@click.option(
+    "--user",
+    envvar="CASEREVIEW_USER",
+    default=None,
+    help="Who is recording (default: the OS user).",
+)
 @click.option(
     "--policies",
     envvar="CASEREVIEW_POLICIES",
@@ -158,7 +192,9 @@ def split_list(value: str | None) -> list[str]:
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected failures.")
 @click.pass_context
-def cli(ctx: click.Context, db: str, user: str | None, policies: Path | None, debug: bool) -> None:
+def cli(
+    ctx: click.Context, db: str, user: str | None, policies: Path | None, debug: bool
+) -> None:
     """Run ASB Case Reviews (the Community Trigger, ABCPA 2014 ss.104-105).
 
     \b
@@ -180,22 +216,9 @@ def _os_user() -> str:
         return "unknown"
 
 
-def main() -> NoReturn:
-    """Console entry point: maps error groups to the exit codes of CONTRACT.md."""
-    debug = "--debug" in sys.argv[1:]
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:
-        sys.exit(report(exc, debug=debug))
-    sys.exit(0)
+def main() -> None:
+    """Console entry point (`casereview`, `python -m casereview`)."""
+    cli(prog_name="casereview")
 
 
 def report(exc: BaseException, *, debug: bool) -> int:
@@ -207,9 +230,15 @@ def report(exc: BaseException, *, debug: bool) -> int:
             traceback.print_exc()
         return exc.exit_code
     if _is_unavailable(exc):
-        click.echo(f"Error: a service is unavailable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
+        click.echo(
+            f"Error: a service is unavailable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+            err=True,
+        )
         return 6
-    click.echo(f"Error: unexpected failure ({type(exc).__name__}: {exc}); rerun with --debug for the traceback", err=True)
+    click.echo(
+        f"Error: unexpected failure ({type(exc).__name__}: {exc}); rerun with --debug for the traceback",
+        err=True,
+    )
     if debug:
         traceback.print_exc()
     return 1
@@ -217,9 +246,11 @@ def report(exc: BaseException, *, debug: bool) -> int:
 
 def _is_unavailable(exc: BaseException) -> bool:
     names = {t.__name__ for t in type(exc).__mro__}
-    return bool(names & {"OperationalError", "InterfaceError"}) and "Integrity" not in type(exc).__name__
+    return (
+        bool(names & {"OperationalError", "InterfaceError"})
+        and "Integrity" not in type(exc).__name__
+    )
 
 
-from casereview import cli_commands  # noqa: E402,F401  (registers the commands)
-from casereview import cli_read  # noqa: E402,F401
-from casereview import demo  # noqa: E402,F401
+# Importing the command modules registers their commands on `cli`.
+from casereview import cli_commands, cli_read, demo  # noqa: E402, F401

@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from casereview.cli import DATE, Config, cli, json_option, pass_config, split_list, written
+from casereview.cli import (
+    DATE,
+    Config,
+    cli,
+    json_option,
+    pass_config,
+    split_list,
+    written,
+)
 
 
 def today(cfg: Config) -> date:
@@ -24,8 +32,12 @@ def application() -> None:
 
 
 @application.command("receive")
-@click.option("--area", required=True, help="Area slug, as in `casereview policy list`.")
-@click.option("--received-on", required=True, type=DATE, help="Date the application arrived.")
+@click.option(
+    "--area", required=True, help="Area slug, as in `casereview policy list`."
+)
+@click.option(
+    "--received-on", required=True, type=DATE, help="Date the application arrived."
+)
 @click.option("--applicant", required=True, help="Applicant's name.")
 @click.option(
     "--kind",
@@ -33,20 +45,44 @@ def application() -> None:
     default="victim",
     show_default=True,
 )
-@click.option("--on-behalf-of", help="The victim's name, when applying for someone else.")
-@click.option("--consent-on", type=DATE, help="Date the victim consented (with --on-behalf-of).")
+@click.option(
+    "--on-behalf-of", help="The victim's name, when applying for someone else."
+)
+@click.option(
+    "--consent-on", type=DATE, help="Date the victim consented (with --on-behalf-of)."
+)
 @click.option("--email")
 @click.option("--address")
 @click.option("--hate", is_flag=True, help="The behaviour is hate-motivated.")
-@click.option("--vulnerable", is_flag=True, help="The victim is vulnerable or at risk of high harm.")
+@click.option(
+    "--vulnerable",
+    is_flag=True,
+    help="The victim is vulnerable or at risk of high harm.",
+)
 @click.option("--summary", help="What the applicant describes.")
-@click.option("--channel", default="not recorded", help="How it arrived: online, phone, letter, in person.")
+@click.option(
+    "--channel",
+    default="not recorded",
+    help="How it arrived: online, phone, letter, in person.",
+)
 @json_option
 @pass_config
-def application_receive(cfg: Config, area: str, received_on: date, applicant: str, kind: str,
-                        on_behalf_of: str | None, consent_on: date | None, email: str | None,
-                        address: str | None, hate: bool, vulnerable: bool, summary: str | None,
-                        channel: str, as_json: bool) -> None:
+def application_receive(
+    cfg: Config,
+    area: str,
+    received_on: date,
+    applicant: str,
+    kind: str,
+    on_behalf_of: str | None,
+    consent_on: date | None,
+    email: str | None,
+    address: str | None,
+    hate: bool,
+    vulnerable: bool,
+    summary: str | None,
+    channel: str,
+    as_json: bool,
+) -> None:
     """Record a new application and print its case reference.
 
     \b
@@ -56,9 +92,19 @@ def application_receive(cfg: Config, area: str, received_on: date, applicant: st
     if on_behalf_of and kind == "victim":
         kind = "on-behalf"
     ref = cfg.service.receive(
-        area=area, received_on=received_on, applicant_name=applicant, kind=kind,
-        on_behalf_of=on_behalf_of, consent_on=consent_on, email=email, address=address,
-        hate=hate, vulnerable=vulnerable, summary=summary, channel=channel, by=cfg.user,
+        area=area,
+        received_on=received_on,
+        applicant_name=applicant,
+        kind=kind,
+        on_behalf_of=on_behalf_of,
+        consent_on=consent_on,
+        email=email,
+        address=address,
+        hate=hate,
+        vulnerable=vulnerable,
+        summary=summary,
+        channel=channel,
+        by=cfg.user,
     )
     written(cfg, as_json, ref, {"ref": ref})
 
@@ -68,7 +114,9 @@ def application_receive(cfg: Config, area: str, received_on: date, applicant: st
 @click.option("--on", "on", type=DATE, help="Date acknowledged (default: today).")
 @json_option
 @pass_config
-def application_acknowledge(cfg: Config, ref: str, on: date | None, as_json: bool) -> None:
+def application_acknowledge(
+    cfg: Config, ref: str, on: date | None, as_json: bool
+) -> None:
     """Record that the applicant was told their application arrived.
 
     \b
@@ -77,7 +125,12 @@ def application_acknowledge(cfg: Config, ref: str, on: date | None, as_json: boo
     """
     on = on or today(cfg)
     cfg.service.acknowledge(ref, on, by=cfg.user)
-    written(cfg, as_json, f"{ref.upper()}: acknowledged on {on}", {"ref": ref.upper(), "acknowledged_on": on.isoformat()})
+    written(
+        cfg,
+        as_json,
+        f"{ref.upper()}: acknowledged on {on}",
+        {"ref": ref.upper(), "acknowledged_on": on.isoformat()},
+    )
 
 
 @application.command("withdraw")
@@ -86,7 +139,9 @@ def application_acknowledge(cfg: Config, ref: str, on: date | None, as_json: boo
 @click.option("--reason", required=True)
 @json_option
 @pass_config
-def application_withdraw(cfg: Config, ref: str, on: date, reason: str, as_json: bool) -> None:
+def application_withdraw(
+    cfg: Config, ref: str, on: date, reason: str, as_json: bool
+) -> None:
     """Record that the applicant withdrew; open deadlines end with it.
 
     \b
@@ -94,7 +149,12 @@ def application_withdraw(cfg: Config, ref: str, on: date, reason: str, as_json: 
         casereview application withdraw GOSPORT-2026-0001 --on 2026-03-10 --reason "Moved away"
     """
     cfg.service.withdraw(ref, on, reason, by=cfg.user)
-    written(cfg, as_json, f"{ref.upper()}: withdrawn on {on}", {"ref": ref.upper(), "withdrawn_on": on.isoformat()})
+    written(
+        cfg,
+        as_json,
+        f"{ref.upper()}: withdrawn on {on}",
+        {"ref": ref.upper(), "withdrawn_on": on.isoformat()},
+    )
 
 
 # ----- complaints --------------------------------------------------------------------------
@@ -117,9 +177,19 @@ def complaint() -> None:
 @click.option("--summary")
 @json_option
 @pass_config
-def complaint_add(cfg: Config, ref: str, agency: str, incident_on: date, reported_on: date,
-                  agency_ref: str | None, incident: str | None, complainant: str | None,
-                  hate: bool, summary: str | None, as_json: bool) -> None:
+def complaint_add(
+    cfg: Config,
+    ref: str,
+    agency: str,
+    incident_on: date,
+    reported_on: date,
+    agency_ref: str | None,
+    incident: str | None,
+    complainant: str | None,
+    hate: bool,
+    summary: str | None,
+    as_json: bool,
+) -> None:
     """Record a complaint and print its id.
 
     \b
@@ -128,9 +198,16 @@ def complaint_add(cfg: Config, ref: str, agency: str, incident_on: date, reporte
             --incident-on 2026-02-01 --reported-on 2026-02-02 --agency-ref 44120
     """
     complaint_id = cfg.service.add_complaint(
-        ref, agency=agency, incident_on=incident_on, reported_on=reported_on,
-        complainant=complainant, agency_ref=agency_ref, incident=incident, hate=hate,
-        summary=summary, by=cfg.user,
+        ref,
+        agency=agency,
+        incident_on=incident_on,
+        reported_on=reported_on,
+        complainant=complainant,
+        agency_ref=agency_ref,
+        incident=incident,
+        hate=hate,
+        summary=summary,
+        by=cfg.user,
     )
     written(cfg, as_json, complaint_id, {"ref": ref.upper(), "id": complaint_id})
 
@@ -145,9 +222,17 @@ def complaint_add(cfg: Config, ref: str, agency: str, incident_on: date, reporte
 @click.option("--reason", required=True, help="Why the record was wrong.")
 @json_option
 @pass_config
-def complaint_correct(cfg: Config, ref: str, complaint_id: str, incident_on: date | None,
-                      reported_on: date | None, agency: str | None, agency_ref: str | None,
-                      reason: str, as_json: bool) -> None:
+def complaint_correct(
+    cfg: Config,
+    ref: str,
+    complaint_id: str,
+    incident_on: date | None,
+    reported_on: date | None,
+    agency: str | None,
+    agency_ref: str | None,
+    reason: str,
+    as_json: bool,
+) -> None:
     """Correct a recorded complaint; the original stays in the log.
 
     \b
@@ -155,14 +240,26 @@ def complaint_correct(cfg: Config, ref: str, complaint_id: str, incident_on: dat
         casereview complaint correct GOSPORT-2026-0001 C2 --reported-on 2026-02-03 --reason "Typo"
     """
     changes: dict[str, Any] = {
-        k: v for k, v in {"incident_on": incident_on, "reported_on": reported_on,
-                          "agency": agency, "agency_ref": agency_ref}.items() if v is not None
+        k: v
+        for k, v in {
+            "incident_on": incident_on,
+            "reported_on": reported_on,
+            "agency": agency,
+            "agency_ref": agency_ref,
+        }.items()
+        if v is not None
     }
     if not changes:
-        raise click.UsageError("name at least one field to correct (--incident-on, --reported-on, --agency, --agency-ref)")
+        raise click.UsageError(
+            "name at least one field to correct (--incident-on, --reported-on, --agency, --agency-ref)"
+        )
     cfg.service.correct_complaint(ref, complaint_id, changes, reason, by=cfg.user)
-    written(cfg, as_json, f"{ref.upper()} {complaint_id.upper()}: corrected",
-            {"ref": ref.upper(), "id": complaint_id.upper(), "corrected": sorted(changes)})
+    written(
+        cfg,
+        as_json,
+        f"{ref.upper()} {complaint_id.upper()}: corrected",
+        {"ref": ref.upper(), "id": complaint_id.upper(), "corrected": sorted(changes)},
+    )
 
 
 # ----- threshold ---------------------------------------------------------------------------
@@ -176,12 +273,22 @@ def threshold() -> None:
 @threshold.command("decide")
 @click.argument("ref")
 @click.option("--on", "on", type=DATE, help="Date of the decision (default: today).")
-@click.option("--discretion", type=click.Choice(["met"]), help="Record the relevant bodies' s.104(5) decision.")
+@click.option(
+    "--discretion",
+    type=click.Choice(["met"]),
+    help="Record the relevant bodies' s.104(5) decision.",
+)
 @click.option("--reason", help="The reasons for a discretionary decision.")
 @json_option
 @pass_config
-def threshold_decide(cfg: Config, ref: str, on: date | None, discretion: str | None,
-                     reason: str | None, as_json: bool) -> None:
+def threshold_decide(
+    cfg: Config,
+    ref: str,
+    on: date | None,
+    discretion: str | None,
+    reason: str | None,
+    as_json: bool,
+) -> None:
     """Apply the Act and the area's procedure; print the decision and why.
 
     "Not met" is a result (exit 0), with the nearest test and what was missing.
@@ -195,7 +302,9 @@ def threshold_decide(cfg: Config, ref: str, on: date | None, discretion: str | N
     from casereview.views import threshold_view
 
     if discretion and not reason:
-        raise InvalidInput("--discretion met needs --reason: the relevant bodies' reasons are recorded")
+        raise InvalidInput(
+            "--discretion met needs --reason: the relevant bodies' reasons are recorded"
+        )
     if reason and not discretion:
         raise InvalidInput("--reason goes with --discretion met")
     on = on or today(cfg)
@@ -209,7 +318,11 @@ def threshold_decide(cfg: Config, ref: str, on: date | None, discretion: str | N
         emit(view)
         return
     verdict = "MET" if view["met"] else "NOT MET"
-    how = f" ({view['basis']}{', ' + view['route'] if view['route'] else ''})" if view["met"] else ""
+    how = (
+        f" ({view['basis']}{', ' + view['route'] if view['route'] else ''})"
+        if view["met"]
+        else ""
+    )
     click.echo(f"{ref.upper()}: threshold {verdict}{how} on {view['decided_on']}")
     for line in view["explanation"]:
         click.echo(f"  {line}")
@@ -230,7 +343,9 @@ def meeting() -> None:
 @click.option("--chair", help="Who chairs (an independent chair where possible).")
 @json_option
 @pass_config
-def meeting_schedule(cfg: Config, ref: str, on: date, agencies: str, chair: str | None, as_json: bool) -> None:
+def meeting_schedule(
+    cfg: Config, ref: str, on: date, agencies: str, chair: str | None, as_json: bool
+) -> None:
     """Schedule (or reschedule) the review meeting.
 
     \b
@@ -238,28 +353,53 @@ def meeting_schedule(cfg: Config, ref: str, on: date, agencies: str, chair: str 
         casereview meeting schedule GOSPORT-2026-0001 --on 2026-03-20 --agencies "Gosport Borough Council,Hampshire Police"
     """
     cfg.service.schedule_meeting(ref, on, split_list(agencies), chair, by=cfg.user)
-    written(cfg, as_json, f"{ref.upper()}: meeting scheduled for {on}", {"ref": ref.upper(), "meeting_on": on.isoformat()})
+    written(
+        cfg,
+        as_json,
+        f"{ref.upper()}: meeting scheduled for {on}",
+        {"ref": ref.upper(), "meeting_on": on.isoformat()},
+    )
 
 
 @meeting.command("held")
 @click.argument("ref")
 @click.option("--on", "on", required=True, type=DATE)
-@click.option("--attended", required=True, help="Comma-separated agencies that attended.")
+@click.option(
+    "--attended", required=True, help="Comma-separated agencies that attended."
+)
 @click.option("--victim-attended", is_flag=True)
 @click.option("--impact-statement", help="The victim's impact statement, if given.")
 @json_option
 @pass_config
-def meeting_held(cfg: Config, ref: str, on: date, attended: str, victim_attended: bool,
-                 impact_statement: str | None, as_json: bool) -> None:
+def meeting_held(
+    cfg: Config,
+    ref: str,
+    on: date,
+    attended: str,
+    victim_attended: bool,
+    impact_statement: str | None,
+    as_json: bool,
+) -> None:
     """Record that the review meeting was held.
 
     \b
     Example:
         casereview meeting held GOSPORT-2026-0001 --on 2026-03-20 --attended "Gosport Borough Council" --victim-attended
     """
-    cfg.service.hold_meeting(ref, on, split_list(attended), victim_attended=victim_attended,
-                             impact_statement=impact_statement, by=cfg.user)
-    written(cfg, as_json, f"{ref.upper()}: meeting held on {on}", {"ref": ref.upper(), "held_on": on.isoformat()})
+    cfg.service.hold_meeting(
+        ref,
+        on,
+        split_list(attended),
+        victim_attended=victim_attended,
+        impact_statement=impact_statement,
+        by=cfg.user,
+    )
+    written(
+        cfg,
+        as_json,
+        f"{ref.upper()}: meeting held on {on}",
+        {"ref": ref.upper(), "held_on": on.isoformat()},
+    )
 
 
 # ----- recommendations and actions ---------------------------------------------------------
@@ -277,7 +417,9 @@ def recommendation() -> None:
 @click.option("--due", type=DATE)
 @json_option
 @pass_config
-def recommendation_add(cfg: Config, ref: str, agency: str, text: str, due: date | None, as_json: bool) -> None:
+def recommendation_add(
+    cfg: Config, ref: str, agency: str, text: str, due: date | None, as_json: bool
+) -> None:
     """Record a recommendation and print its id.
 
     \b
@@ -295,13 +437,23 @@ def action() -> None:
 
 @action.command("add")
 @click.argument("ref")
-@click.option("--recommendation", required=True, help="The recommendation this step carries out.")
+@click.option(
+    "--recommendation", required=True, help="The recommendation this step carries out."
+)
 @click.option("--owner", required=True, help="The agency that owns the step.")
 @click.option("--text", required=True)
 @click.option("--due", required=True, type=DATE)
 @json_option
 @pass_config
-def action_add(cfg: Config, ref: str, recommendation: str, owner: str, text: str, due: date, as_json: bool) -> None:
+def action_add(
+    cfg: Config,
+    ref: str,
+    recommendation: str,
+    owner: str,
+    text: str,
+    due: date,
+    as_json: bool,
+) -> None:
     """Agree an action plan step and print its id.
 
     \b
@@ -319,7 +471,9 @@ def action_add(cfg: Config, ref: str, recommendation: str, owner: str, text: str
 @click.option("--note")
 @json_option
 @pass_config
-def action_complete(cfg: Config, ref: str, action_id: str, on: date, note: str | None, as_json: bool) -> None:
+def action_complete(
+    cfg: Config, ref: str, action_id: str, on: date, note: str | None, as_json: bool
+) -> None:
     """Record an action plan step as done.
 
     \b
@@ -327,8 +481,12 @@ def action_complete(cfg: Config, ref: str, action_id: str, on: date, note: str |
         casereview action complete GOSPORT-2026-0001 A1 --on 2026-04-20 --note "Patrols in place"
     """
     cfg.service.complete_action(ref, action_id, on, note, by=cfg.user)
-    written(cfg, as_json, f"{ref.upper()} {action_id.upper()}: completed on {on}",
-            {"ref": ref.upper(), "id": action_id.upper(), "completed_on": on.isoformat()})
+    written(
+        cfg,
+        as_json,
+        f"{ref.upper()} {action_id.upper()}: completed on {on}",
+        {"ref": ref.upper(), "id": action_id.upper(), "completed_on": on.isoformat()},
+    )
 
 
 # ----- outcome, appeal, closure -----------------------------------------------------------
@@ -352,7 +510,12 @@ def outcome_send(cfg: Config, ref: str, on: date, as_json: bool) -> None:
         casereview outcome send GOSPORT-2026-0001 --on 2026-03-27
     """
     cfg.service.send_outcome(ref, on, by=cfg.user)
-    written(cfg, as_json, f"{ref.upper()}: outcome sent on {on}", {"ref": ref.upper(), "outcome_sent_on": on.isoformat()})
+    written(
+        cfg,
+        as_json,
+        f"{ref.upper()}: outcome sent on {on}",
+        {"ref": ref.upper(), "outcome_sent_on": on.isoformat()},
+    )
 
 
 @cli.group()
@@ -374,9 +537,17 @@ def appeal_lodge(cfg: Config, ref: str, on: date, grounds: str, as_json: bool) -
         casereview appeal lodge GOSPORT-2026-0001 --on 2026-04-02 --grounds "Panel did not hear from housing"
     """
     in_time = cfg.service.lodge_appeal(ref, on, grounds, by=cfg.user)
-    timing = {True: "in time", False: "LATE: for the appeal body to accept or decline", None: "no appeal window in the procedure"}[in_time]
-    written(cfg, as_json, f"{ref.upper()}: appeal lodged on {on} ({timing})",
-            {"ref": ref.upper(), "lodged_on": on.isoformat(), "in_time": in_time})
+    timing = {
+        True: "in time",
+        False: "LATE: for the appeal body to accept or decline",
+        None: "no appeal window in the procedure",
+    }[in_time]
+    written(
+        cfg,
+        as_json,
+        f"{ref.upper()}: appeal lodged on {on} ({timing})",
+        {"ref": ref.upper(), "lodged_on": on.isoformat(), "in_time": in_time},
+    )
 
 
 @appeal.command("decide")
@@ -384,23 +555,48 @@ def appeal_lodge(cfg: Config, ref: str, on: date, grounds: str, as_json: bool) -
 @click.option("--on", "on", required=True, type=DATE)
 @click.option("--upheld/--not-upheld", required=True, default=None)
 @click.option("--reasons", required=True)
-@click.option("--reopens-at", type=click.Choice(["threshold", "review"]),
-              help="Where an upheld appeal reopens the case (default: the step appealed).")
-@click.option("--by", "decided_by", help="Who decided (default: the procedure's appeal body).")
+@click.option(
+    "--reopens-at",
+    type=click.Choice(["threshold", "review"]),
+    help="Where an upheld appeal reopens the case (default: the step appealed).",
+)
+@click.option(
+    "--by", "decided_by", help="Who decided (default: the procedure's appeal body)."
+)
 @json_option
 @pass_config
-def appeal_decide(cfg: Config, ref: str, on: date, upheld: bool, reasons: str,
-                  reopens_at: str | None, decided_by: str | None, as_json: bool) -> None:
+def appeal_decide(
+    cfg: Config,
+    ref: str,
+    on: date,
+    upheld: bool,
+    reasons: str,
+    reopens_at: str | None,
+    decided_by: str | None,
+    as_json: bool,
+) -> None:
     """Record the appeal body's decision; an upheld appeal reopens the case.
 
     \b
     Example:
         casereview appeal decide GOSPORT-2026-0001 --on 2026-04-20 --upheld --reasons "Housing not consulted"
     """
-    cfg.service.decide_appeal(ref, on, upheld=upheld, reasons=reasons, reopens_at=reopens_at,
-                              decided_by=decided_by, by=cfg.user)
+    cfg.service.decide_appeal(
+        ref,
+        on,
+        upheld=upheld,
+        reasons=reasons,
+        reopens_at=reopens_at,
+        decided_by=decided_by,
+        by=cfg.user,
+    )
     case = cfg.service.app.get_case(ref)
     text = f"{ref.upper()}: appeal {'upheld' if upheld else 'not upheld'} on {on}"
     if case.reopened_at:
         text += f"; reopened at the {case.reopened_at}"
-    written(cfg, as_json, text, {"ref": ref.upper(), "upheld": upheld, "reopens_at": case.reopened_at})
+    written(
+        cfg,
+        as_json,
+        text,
+        {"ref": ref.upper(), "upheld": upheld, "reopens_at": case.reopened_at},
+    )

@@ -33,7 +33,9 @@ def case() -> None:
 @click.option("--reason")
 @json_option
 @pass_config
-def case_close(cfg: Config, ref: str, on: date, reason: str | None, as_json: bool) -> None:
+def case_close(
+    cfg: Config, ref: str, on: date, reason: str | None, as_json: bool
+) -> None:
     """Close a case once the outcome has been sent.
 
     \b
@@ -41,12 +43,20 @@ def case_close(cfg: Config, ref: str, on: date, reason: str | None, as_json: boo
         casereview case close GOSPORT-2026-0001 --on 2026-05-01 --reason "Action plan complete"
     """
     cfg.service.close(ref, on, reason, by=cfg.user)
-    written(cfg, as_json, f"{ref.upper()}: closed on {on}", {"ref": ref.upper(), "closed_on": on.isoformat()})
+    written(
+        cfg,
+        as_json,
+        f"{ref.upper()}: closed on {on}",
+        {"ref": ref.upper(), "closed_on": on.isoformat()},
+    )
 
 
 @case.command("show")
 @click.argument("ref")
-@click.option("--as-at", help="Show the case as recorded at DATE (end of day) or an ISO timestamp.")
+@click.option(
+    "--as-at",
+    help="Show the case as recorded at DATE (end of day) or an ISO timestamp.",
+)
 @json_option
 @pass_config
 def case_show(cfg: Config, ref: str, as_at: str | None, as_json: bool) -> None:
@@ -75,9 +85,13 @@ def case_show(cfg: Config, ref: str, as_at: str | None, as_json: bool) -> None:
 
 def print_case(view: dict[str, Any]) -> None:
     echo = click.echo
-    echo(f"{view['ref']}  {view['area']}  {view['status']}  (version {view['version']})")
-    echo(f"  received {view['received_on']} from {view['applicant']['name']} ({view['applicant_kind']})"
-         + (f" for {view['victim']['name']}" if view["victim"] else ""))
+    echo(
+        f"{view['ref']}  {view['area']}  {view['status']}  (version {view['version']})"
+    )
+    echo(
+        f"  received {view['received_on']} from {view['applicant']['name']} ({view['applicant_kind']})"
+        + (f" for {view['victim']['name']}" if view["victim"] else "")
+    )
     flags = [f for f in ("hate", "vulnerable") if view[f]]
     if flags:
         echo(f"  flags: {', '.join(flags)}")
@@ -86,30 +100,45 @@ def print_case(view: dict[str, Any]) -> None:
     echo(f"  complaints ({len(view['complaints'])}):")
     for c in view["complaints"]:
         ref_text = f" ref {c['agency_ref']}" if c["agency_ref"] else ""
-        echo(f"    {c['id']}: {c['agency']}{ref_text}, incident {c['incident_on']}, reported {c['reported_on']}"
-             + (" [hate]" if c["hate"] else ""))
+        echo(
+            f"    {c['id']}: {c['agency']}{ref_text}, incident {c['incident_on']}, reported {c['reported_on']}"
+            + (" [hate]" if c["hate"] else "")
+        )
     t = view["threshold"]
     if t:
         verdict = "met" if t["met"] else "not met"
-        echo(f"  threshold {verdict} on {t['decided_on']} (basis {t['basis']}, route {t['route']}, "
-             f"policy {t['policy']['area']}/{t['policy']['effective_from']})")
+        echo(
+            f"  threshold {verdict} on {t['decided_on']} (basis {t['basis']}, route {t['route']}, "
+            f"policy {t['policy']['area']}/{t['policy']['effective_from']})"
+        )
         for line in t["explanation"]:
             echo(f"    {line}")
     for m in view["meetings"]:
         held = f", held {m['held_on']}" if m["held_on"] else ""
         echo(f"  meeting {m['meeting_on']} with {', '.join(m['agencies'])}{held}")
     for r in view["recommendations"]:
-        echo(f"  {r['id']}: {r['agency']}: {r['text']}" + (f" (due {r['due_on']})" if r["due_on"] else ""))
+        echo(
+            f"  {r['id']}: {r['agency']}: {r['text']}"
+            + (f" (due {r['due_on']})" if r["due_on"] else "")
+        )
     for a in view["actions"]:
-        done = f"done {a['completed_on']}" if a["completed_on"] else f"due {a['due_on']}"
+        done = (
+            f"done {a['completed_on']}" if a["completed_on"] else f"due {a['due_on']}"
+        )
         echo(f"  {a['id']} ({a['recommendation']}, {a['owner']}): {a['text']} [{done}]")
     if view["outcome_sent_on"]:
         echo(f"  outcome sent {view['outcome_sent_on']}")
     ap = view["appeal"]
     if ap:
         timing = {True: "in time", False: "late", None: "no window"}[ap["in_time"]]
-        echo(f"  appeal lodged {ap['lodged_on']} ({timing})"
-             + (f", {'upheld' if ap['upheld'] else 'not upheld'} {ap['decided_on']}" if ap["decided_on"] else ""))
+        echo(
+            f"  appeal lodged {ap['lodged_on']} ({timing})"
+            + (
+                f", {'upheld' if ap['upheld'] else 'not upheld'} {ap['decided_on']}"
+                if ap["decided_on"]
+                else ""
+            )
+        )
     if view["withdrawn_on"]:
         echo(f"  withdrawn {view['withdrawn_on']}")
     if view["closed_on"]:
@@ -134,7 +163,9 @@ def case_history(cfg: Config, ref: str, as_json: bool) -> None:
         emit(rows)
         return
     for row in rows:
-        click.echo(f"{row['version']:>3}  {row['recorded_at']}  {row['recorded_by']:<12} {row['event']}")
+        click.echo(
+            f"{row['version']:>3}  {row['recorded_at']}  {row['recorded_by']:<12} {row['event']}"
+        )
 
 
 @case.command("diff")
@@ -153,13 +184,18 @@ def case_diff(cfg: Config, ref: str, from_: str, to: str, as_json: bool) -> None
     from casereview.views import history_view
 
     start, end = parse_moment("FROM", from_), parse_moment("TO", to)
-    rows = [r for r in history_view(cfg.service.app.case_events(ref))
-            if start < _moment(r["recorded_at"]) <= end]
+    rows = [
+        r
+        for r in history_view(cfg.service.app.case_events(ref))
+        if start < _moment(r["recorded_at"]) <= end
+    ]
     if as_json:
         emit(rows)
         return
     for row in rows:
-        click.echo(f"{row['version']:>3}  {row['recorded_at']}  {row['event']}: {row['data']}")
+        click.echo(
+            f"{row['version']:>3}  {row['recorded_at']}  {row['event']}: {row['data']}"
+        )
 
 
 def _moment(text: str) -> Any:
@@ -184,16 +220,25 @@ def case_list(cfg: Config, area: str | None, status: str | None, as_json: bool) 
     from casereview.domain.values import STATUSES
 
     if status and status not in STATUSES:
-        raise InvalidInput(f"--status: {status!r} is not a status (expected one of {', '.join(STATUSES)})")
+        raise InvalidInput(
+            f"--status: {status!r} is not a status (expected one of {', '.join(STATUSES)})"
+        )
     if area:
         area = cfg.service.area_slug(area)
     cfg.refresh()
     rows = cfg.projector.list_cases(area=area, status=status)
     if as_json:
-        emit([{k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()} for r in rows])
+        emit(
+            [
+                {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
+                for r in rows
+            ]
+        )
         return
     for r in rows:
-        click.echo(f"{r['ref']:<24} {r['status']:<18} received {r['received_on']}  complaints {r['complaints']}")
+        click.echo(
+            f"{r['ref']:<24} {r['status']:<18} received {r['received_on']}  complaints {r['complaints']}"
+        )
     click.echo(f"{len(rows)} case(s)", err=True)
 
 
@@ -219,7 +264,11 @@ def projections() -> None:
 
 
 @projections.command("rebuild")
-@click.option("--verify", is_flag=True, help="Rebuild into fresh tables and compare with the live ones.")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Rebuild into fresh tables and compare with the live ones.",
+)
 @pass_config
 def projections_rebuild(cfg: Config, verify: bool) -> None:
     """Rebuild the read models from the event log.
@@ -271,22 +320,32 @@ def policy_list(cfg: Config, as_json: bool) -> None:
     rows = []
     for slug in book.areas():
         p = book.current(slug, today)
-        rows.append({"slug": slug, "area": p.area, "nation": p.nation,
-                     "effective_from": p.effective_from.isoformat(),
-                     "threshold": p.threshold.complaints,
-                     "routes": [r.kind for r in p.routes]})
+        rows.append(
+            {
+                "slug": slug,
+                "area": p.area,
+                "nation": p.nation,
+                "effective_from": p.effective_from.isoformat(),
+                "threshold": p.threshold.complaints,
+                "routes": [r.kind for r in p.routes],
+            }
+        )
     if as_json:
         emit(rows)
         return
     for r in rows:
         routes = ", ".join(r["routes"]) or "none"
-        click.echo(f"{r['slug']:<20} {r['area']:<28} {r['nation']:<8} from {r['effective_from']}  "
-                   f"threshold {r['threshold']}  routes: {routes}")
+        click.echo(
+            f"{r['slug']:<20} {r['area']:<28} {r['nation']:<8} from {r['effective_from']}  "
+            f"threshold {r['threshold']}  routes: {routes}"
+        )
 
 
 @policy.command("show")
 @click.argument("area")
-@click.option("--on", "on", type=DATE, help="The version in force on this date (default: today).")
+@click.option(
+    "--on", "on", type=DATE, help="The version in force on this date (default: today)."
+)
 @json_option
 @pass_config
 def policy_show(cfg: Config, area: str, on: date | None, as_json: bool) -> None:
@@ -303,8 +362,10 @@ def policy_show(cfg: Config, area: str, on: date | None, as_json: bool) -> None:
         return
     click.echo(f"{p.area} ({p.version}, {p.nation}); source {p.source}")
     t = p.threshold
-    click.echo(f"  threshold: {t.complaints} complaints, each within {t.complain_within_months} month(s) of the "
-               f"behaviour, application within {t.apply_within_months} months")
+    click.echo(
+        f"  threshold: {t.complaints} complaints, each within {t.complain_within_months} month(s) of the "
+        f"behaviour, application within {t.apply_within_months} months"
+    )
     for r in p.routes:
         click.echo(f"  route: {r.model_dump(exclude_none=True)}")
     for s in p.timescales:
@@ -314,7 +375,12 @@ def policy_show(cfg: Config, area: str, on: date | None, as_json: bool) -> None:
 
 
 @policy.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
 def policy_check(paths: tuple[Path, ...]) -> None:
     """Validate procedure files; exit 3 if one is stricter than the Act, 2 if malformed.
 
@@ -334,7 +400,9 @@ def policy_check(paths: tuple[Path, ...]) -> None:
             if worst is None or exc.exit_code > worst.exit_code:
                 worst = exc
             continue
-        click.echo(f"OK {path}: {p.area} from {p.effective_from}: {p.threshold.complaints} complaints")
+        click.echo(
+            f"OK {path}: {p.area} from {p.effective_from}: {p.threshold.complaints} complaints"
+        )
     if worst is not None:
         raise click.exceptions.Exit(worst.exit_code)
 
@@ -348,10 +416,21 @@ def calendar() -> None:
 @click.argument("start", type=DATE)
 @click.argument("rule")
 @click.option("--area", help="Use this area's nation.")
-@click.option("--division", type=click.Choice(["england", "wales"]), help="Bank holidays of this nation.")
+@click.option(
+    "--division",
+    type=click.Choice(["england", "wales"]),
+    help="Bank holidays of this nation.",
+)
 @json_option
 @pass_config
-def calendar_due(cfg: Config, start: date, rule: str, area: str | None, division: str | None, as_json: bool) -> None:
+def calendar_due(
+    cfg: Config,
+    start: date,
+    rule: str,
+    area: str | None,
+    division: str | None,
+    as_json: bool,
+) -> None:
     """When a timescale ends, with the days skipped and why.
 
     \b

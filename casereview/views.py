@@ -15,7 +15,12 @@ def plain(value: Any) -> Any:
     if isinstance(value, Personal):
         return str(value)
     if isinstance(value, Person):
-        return {"person": value.id, "name": value.display_name, "email": value.email, "address": value.address}
+        return {
+            "person": value.id,
+            "name": value.display_name,
+            "email": value.email,
+            "address": value.address,
+        }
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -47,7 +52,9 @@ def threshold_view(case: Case) -> dict[str, Any] | None:
     }
 
 
-def case_view(case: Case, deadlines: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def case_view(
+    case: Case, deadlines: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """`case show --json`."""
     appeal = case.appeals[-1] if case.appeals else None
     return {
@@ -87,7 +94,12 @@ def case_view(case: Case, deadlines: list[dict[str, Any]] | None = None) -> dict
         "decisions": len(case.decisions),
         "meetings": [plain(m) for m in case.meetings],
         "recommendations": [
-            {"id": r.id, "agency": r.agency, "text": str(r.text), "due_on": plain(r.due_on)}
+            {
+                "id": r.id,
+                "agency": r.agency,
+                "text": str(r.text),
+                "due_on": plain(r.due_on),
+            }
             for r in case.recommendations.values()
         ],
         "actions": [
