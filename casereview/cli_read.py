@@ -407,6 +407,64 @@ def policy_check(paths: tuple[Path, ...]) -> None:
         raise click.exceptions.Exit(worst.exit_code)
 
 
+@policy.command("simulate")
+@click.argument("area")
+@click.option(
+    "--proposed",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The proposed procedure file.",
+)
+@click.option(
+    "--from", "from_", type=DATE, help="Only applications received on or after."
+)
+@click.option("--to", type=DATE, help="Only applications received on or before.")
+@json_option
+@pass_config
+def policy_simulate(
+    cfg: Config,
+    area: str,
+    proposed: Path,
+    from_: date | None,
+    to: date | None,
+    as_json: bool,
+) -> None:
+    """Decide every past application of AREA again under a proposed procedure.
+
+    Reads the event log and writes nothing. A proposal stricter than the Act is refused
+    (exit 3) before anything is simulated.
+
+    \b
+    Example:
+        casereview policy simulate gosport --proposed draft.toml --from 2026-04-01 --json
+    """
+    from casereview.simulate import simulate
+    from casereview.thresholds.policy import parse_procedure
+
+    slug = cfg.service.area_slug(area)
+    try:
+        data = proposed.read_bytes()
+    except OSError as exc:
+        from casereview.thresholds.policy import PolicyError
+
+        raise PolicyError(f"{proposed}: cannot read: {exc.strerror}") from None
+    procedure = parse_procedure(data, slug=slug, name=str(proposed))
+    result = simulate(cfg.service, slug, procedure, from_, to)
+    if as_json:
+        emit(result.to_json())
+        return
+    click.echo(
+        f"{slug}: {result.cases} application(s) replayed under {proposed}: "
+        f"{len(result.to_met)} not met -> met, {len(result.to_not_met)} met -> not met, "
+        f"{result.unchanged} unchanged"
+    )
+    for flip in result.flips:
+        arrow = "not met -> MET" if flip.now_met else "met -> NOT MET"
+        click.echo(f"  {flip.ref} ({flip.received_on}): {arrow}")
+        click.echo(f"    was: {flip.was}")
+        click.echo(f"    now: {flip.now}")
+
+
 @cli.group()
 def calendar() -> None:
     """Working-day arithmetic with England or Wales bank holidays."""
