@@ -259,6 +259,9 @@ class Case(Aggregate):
         self.reopened_at: str | None = None
         self.withdrawn_on: date | None = None
         self.closed_on: date | None = None
+        # The steps that start or meet timescales, in order, with their business dates;
+        # deadlines are keyed by a step's position here, so they can be found again.
+        self.steps: list[tuple[str, date]] = [("received", received_on)]
 
     # ----- guards -------------------------------------------------------------------------
 
@@ -313,6 +316,7 @@ class Case(Aggregate):
     def _acknowledged(self, acknowledged_on: date, recorded_by: str) -> None:
         self.acknowledged_on = acknowledged_on
         self.status = "acknowledged"
+        self.steps.append(("acknowledged", acknowledged_on))
 
     def next_complaint_id(self) -> str:
         return f"C{len(self.complaints) + 1}"
@@ -530,6 +534,7 @@ class Case(Aggregate):
         self.decisions.append(self.decision)
         self.reopened_at = None
         self.status = "threshold_met" if met else "threshold_not_met"
+        self.steps.append(("threshold_decided", decided_on))
 
     # ----- review meeting -----------------------------------------------------------------
 
@@ -630,6 +635,7 @@ class Case(Aggregate):
             impact_statement=impact_statement,
         )
         self.status = "reviewed"
+        self.steps.append(("meeting_held", held_on))
 
     # ----- recommendations and the action plan --------------------------------------------
 
@@ -788,6 +794,7 @@ class Case(Aggregate):
     ) -> None:
         self.outcome_sent_on = sent_on
         self.status = "outcome_sent"
+        self.steps.append(("outcome_sent", sent_on))
 
     def lodge_appeal(
         self,
@@ -825,6 +832,7 @@ class Case(Aggregate):
     ) -> None:
         self.appeals.append(AppealRecord(lodged_on, grounds, in_time, window))
         self.status = "appealed"
+        self.steps.append(("appeal_lodged", lodged_on))
 
     def decide_appeal(
         self,
@@ -887,10 +895,10 @@ class Case(Aggregate):
         )
         self.reopened_at = reopens_at
         if reopens_at == "threshold":
-            self.decision = (
-                None  # the earlier decision stays in `decisions` and in the log
-            )
+            # The earlier decision stays in `decisions` and in the log.
+            self.decision = None
         self.status = "appeal_decided"
+        self.steps.append(("appeal_decided", decided_on))
 
     def withdraw(
         self, withdrawn_on: date, reason: Personal, *, at: datetime, by: str
@@ -913,6 +921,7 @@ class Case(Aggregate):
     ) -> None:
         self.withdrawn_on = withdrawn_on
         self.status = "withdrawn"
+        self.steps.append(("withdrawn", withdrawn_on))
 
     def close(
         self, closed_on: date, reason: Personal | None, *, at: datetime, by: str
@@ -945,6 +954,7 @@ class Case(Aggregate):
     ) -> None:
         self.closed_on = closed_on
         self.status = "closed"
+        self.steps.append(("closed", closed_on))
 
     def describe_status(self) -> str:
         if self.status == "appeal_decided" and self.reopened_at:
