@@ -8,7 +8,7 @@ database is `ServiceUnavailable`, an unknown stream is `CaseNotFound`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,6 +16,7 @@ from typing import TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
@@ -36,6 +37,8 @@ from casereview.domain.sequence import ReferenceSequence, sequence_id
 from casereview.domain.values import APPLICANT_KINDS
 
 T = TypeVar("T")
+# Given a case just changed and how many steps it had before, the other aggregates to save.
+FollowUpHook = Callable[[Case, int], Sequence[Aggregate]]
 REF_PATTERN = re.compile(r"^[A-Z][A-Z0-9-]*-\d{4}-\d{4,}$")
 RETRIES = 5
 
@@ -131,14 +134,23 @@ class CaseReviews(Application[UUID]):
             raise CaseNotFound(ref)
         return case
 
-    def change(self, ref: str, command: Callable[[Case], T]) -> T:
-        """Run `command` on the latest case and save; retry on a clash, re-checking every rule."""
+    def change(
+        self,
+        ref: str,
+        command: Callable[[Case], T],
+        follow_up: FollowUpHook | None = None,
+    ) -> T:
+        """Run `command` on the latest case and save it, with whatever its new steps start or
+        end (deadlines, letters) in the same transaction; retry on a clash, re-checking every
+        rule on the fresh case."""
         for _ in range(RETRIES):
             case = self.get_case(ref)
+            steps_before = len(case.steps)
             result = command(case)
+            extra = follow_up(case, steps_before) if follow_up is not None else []
             try:
                 with translate_store_errors():
-                    self.save(case)
+                    self.save(case, *extra)
             except Conflict:
                 continue
             return result
@@ -164,6 +176,7 @@ class CaseReviews(Application[UUID]):
         vulnerable: bool = False,
         summary: str | None = None,
         channel: str = "not recorded",
+        follow_up: FollowUpHook | None = None,
         by: str,
     ) -> str:
         if kind not in APPLICANT_KINDS:
@@ -202,9 +215,10 @@ class CaseReviews(Application[UUID]):
                 summary=Personal(subject, summary) if summary else None,
                 channel=channel,
             )
+            extra = follow_up(case, 0) if follow_up is not None else []
             try:
                 with translate_store_errors():
-                    self.save(sequence, case)
+                    self.save(sequence, case, *extra)
             except Conflict:
                 continue
             return ref

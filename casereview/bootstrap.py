@@ -98,13 +98,15 @@ def build_service(
 ) -> CaseService:
     """The CaseService over this store, with the procedures of `policies_dir`."""
     from casereview.application import CaseReviews
+    from casereview.calendars import OVERRIDES_FILE, load_overrides
     from casereview.commands import CaseService
     from casereview.policies import PolicyBook
 
     policies = PolicyBook.load(policies_dir)
+    overrides = load_overrides(policies_dir / OVERRIDES_FILE)
     with ddl_lock(store):  # the event tables are created on first use
         app = CaseReviews(env=dict(store.env), clock=clock)
-    return CaseService(app, policies)
+    return CaseService(app, policies, overrides=overrides)
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock that serialises table creation.
@@ -136,7 +138,9 @@ def ddl_lock(store: Store) -> Iterator[None]:
 
         host = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
         reason = str(exc).strip().splitlines()[-1]
-        raise ServiceUnavailable(f"PostgreSQL at {host} is unavailable: {reason}") from None
+        raise ServiceUnavailable(
+            f"PostgreSQL at {host} is unavailable: {reason}"
+        ) from None
     with conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
         try:

@@ -3,17 +3,20 @@ area's procedure, then one change to one case."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from eventsourcing.domain import Aggregate
+
 from casereview.application import CaseReviews, new_person_id
 from casereview.calendars import calendar_for
+from casereview.deadlines import FollowUp, LetterComposer
 from casereview.domain.case import Case
 from casereview.domain.errors import InvalidInput
 from casereview.domain.personal import Person, Personal
-from casereview.thresholds.calendar import Rule
+from casereview.thresholds.calendar import Rule, WorkingDayCalendar
 from casereview.thresholds.policy import Procedure
 from casereview.thresholds.rules import Decision
 
@@ -29,9 +32,27 @@ class Policies(Protocol):
 class CaseService:
     """What the CLI, the demo and the tests call; the clock and policies are injected."""
 
-    def __init__(self, app: CaseReviews, policies: Policies) -> None:
+    def __init__(
+        self,
+        app: CaseReviews,
+        policies: Policies,
+        *,
+        composer: LetterComposer | None = None,
+        overrides: Mapping[str, Mapping[date, str]] | None = None,
+    ) -> None:
         self.app = app
         self.policies = policies
+        self.overrides = overrides or {}
+        self.keeper = FollowUp(
+            app.repository, self.procedure_for, self.calendar, composer
+        )
+
+    def calendar(self, nation: str) -> WorkingDayCalendar:
+        """The nation's bank holidays, plus any announced after the pinned `holidays` release."""
+        return calendar_for(nation, self.overrides.get(nation) or None)
+
+    def follow_up(self, by: str) -> Callable[[Case, int], list[Aggregate]]:
+        return lambda case, since: self.keeper(case, since, at=self.app.clock(), by=by)
 
     def today(self) -> date:
         """Business dates are UK dates, whatever the server's zone."""
@@ -44,7 +65,9 @@ class CaseService:
             )
 
     def _do(self, ref: str, by: str, step: Callable[[Case, datetime], Any]) -> Any:
-        return self.app.change(ref, lambda case: step(case, self.app.clock()))
+        return self.app.change(
+            ref, lambda case: step(case, self.app.clock()), self.follow_up(by)
+        )
 
     def area_slug(self, area: str) -> str:
         slug = area.strip().lower()
@@ -58,11 +81,14 @@ class CaseService:
         self.not_future("--received-on", received_on)
         self.not_future("--consent-on", details.get("consent_on"))
         slug = self.area_slug(area)
-        self.policies.in_force(
-            slug, received_on
-        )  # a procedure must cover the date received
+        # A procedure must be in force on the day received: it decides the threshold.
+        self.policies.in_force(slug, received_on)
         return self.app.receive_application(
-            area=slug, received_on=received_on, by=by, **details
+            area=slug,
+            received_on=received_on,
+            follow_up=self.follow_up(by),
+            by=by,
+            **details,
         )
 
     def acknowledge(self, ref: str, on: date, *, by: str) -> None:
@@ -263,8 +289,9 @@ class CaseService:
         appeal = procedure.appeal
         if appeal is None or case.outcome_sent_on is None:
             return None, None
-        calendar = calendar_for(procedure.nation)
-        due = calendar.due(case.outcome_sent_on, Rule(appeal.days, appeal.unit))
+        due = self.calendar(procedure.nation).due(
+            case.outcome_sent_on, Rule(appeal.days, appeal.unit)
+        )
         window = (
             f"{appeal.rule} from the outcome letter, to {appeal.body} (by {due.due_on})"
         )

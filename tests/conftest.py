@@ -17,7 +17,9 @@ import pytest
 
 from casereview.policies import SHIPPED_POLICIES
 
-PG_BASE = os.environ.get("CASEREVIEW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+PG_BASE = os.environ.get(
+    "CASEREVIEW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test"
+)
 TODAY = date(2026, 11, 20)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -73,7 +75,9 @@ class FixedClock:
 def drop_schema(schema: str) -> None:
     import psycopg
 
-    with psycopg.connect(PG_BASE.replace("postgresql://", "postgresql://", 1), autocommit=True) as c:
+    with psycopg.connect(
+        PG_BASE.replace("postgresql://", "postgresql://", 1), autocommit=True
+    ) as c:
         c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 

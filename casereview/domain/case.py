@@ -743,8 +743,13 @@ class Case(Aggregate):
             raise RuleViolation(
                 f"{self.ref}: action {step.id} was already completed on {step.completed_on.isoformat()}"
             )
+        # An appeal reopened at the threshold clears the standing decision; the action plan
+        # still dates from the decision that led to the review.
         _not_before(
-            "--on", completed_on, "the threshold decision", self._decided().decided_on
+            "--on",
+            completed_on,
+            "the threshold decision",
+            self.decisions[-1].decided_on,
         )
         self.trigger_event(
             self.ActionPlanStepCompleted,

@@ -133,11 +133,11 @@ class Deadline(Aggregate):
     @property
     def is_open(self) -> bool:
         """Still waiting for its closing step (a breached deadline still waits)."""
-        return self.state in ("open", "breached")
+        return self.ended_on is None
 
     def remind(self, today: date, *, at: datetime, by: str) -> bool:
         """Record the reminder once, when its day has come; False if nothing to do."""
-        if self.state != "open" or self.reminded_on is not None:
+        if self.state != "open" or not self.is_open or self.reminded_on is not None:
             return False
         if self.remind_on is None or today < self.remind_on:
             return False
@@ -152,7 +152,7 @@ class Deadline(Aggregate):
 
     def check_breach(self, today: date, *, at: datetime, by: str) -> bool:
         """Record the breach once, the day after the due date; False if nothing to do."""
-        if self.state != "open" or today <= self.due_on:
+        if self.state != "open" or not self.is_open or today <= self.due_on:
             return False
         self.trigger_event(
             self.DeadlineBreached,
@@ -205,10 +205,6 @@ class Deadline(Aggregate):
     def _cancelled(self, cancelled_on: date, reason: str, recorded_by: str) -> None:
         self.state = "cancelled" if self.state == "open" else self.state
         self.ended_on = cancelled_on
-
-    @property
-    def closed(self) -> bool:
-        return self.ended_on is not None
 
 
 DEADLINE_EVENTS: tuple[type[Aggregate.Event], ...] = (

@@ -18,30 +18,106 @@ def log_size(db_url: str) -> int:
 
 @pytest.fixture
 def ref(run):
-    return run("application", "receive", "--area", "gosport", "--received-on", "2026-03-02",
-               "--applicant", "A").stdout.strip()
+    return run(
+        "application",
+        "receive",
+        "--area",
+        "gosport",
+        "--received-on",
+        "2026-03-02",
+        "--applicant",
+        "A",
+    ).stdout.strip()
 
 
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["complaint", "add", "{ref}", "--agency", "P", "--incident-on", "2026-02-30",
-          "--reported-on", "2026-03-01"], 2, "--incident-on: '2026-02-30' is not a date (expected YYYY-MM-DD)"),
-        (["application", "receive", "--area", "atlantis", "--received-on", "2026-03-02",
-          "--applicant", "A"], 2, "unknown area 'atlantis' (known: "),
-        (["complaint", "add", "{ref}", "--agency", "P", "--incident-on", "2026-02-10",
-          "--reported-on", "2026-02-09"], 2, "--reported-on: 2026-02-09 is before the incident it reports"),
-        (["complaint", "add", "{ref}", "--agency", "P", "--incident-on", "2026-02-10",
-          "--reported-on", "2999-01-01"], 2, "--reported-on: 2999-01-01 is in the future"),
-        (["meeting", "schedule", "{ref}", "--on", "2026-03-20", "--agencies", "A"], 3,
-         "cannot schedule a review meeting while the case is received"),
-        (["outcome", "send", "{ref}", "--on", "2026-03-20"], 3, "cannot send the outcome"),
-        (["appeal", "lodge", "{ref}", "--on", "2026-03-20", "--grounds", "x"], 3, "cannot lodge an appeal"),
+        (
+            [
+                "complaint",
+                "add",
+                "{ref}",
+                "--agency",
+                "P",
+                "--incident-on",
+                "2026-02-30",
+                "--reported-on",
+                "2026-03-01",
+            ],
+            2,
+            "--incident-on: '2026-02-30' is not a date (expected YYYY-MM-DD)",
+        ),
+        (
+            [
+                "application",
+                "receive",
+                "--area",
+                "atlantis",
+                "--received-on",
+                "2026-03-02",
+                "--applicant",
+                "A",
+            ],
+            2,
+            "unknown area 'atlantis' (known: ",
+        ),
+        (
+            [
+                "complaint",
+                "add",
+                "{ref}",
+                "--agency",
+                "P",
+                "--incident-on",
+                "2026-02-10",
+                "--reported-on",
+                "2026-02-09",
+            ],
+            2,
+            "--reported-on: 2026-02-09 is before the incident it reports",
+        ),
+        (
+            [
+                "complaint",
+                "add",
+                "{ref}",
+                "--agency",
+                "P",
+                "--incident-on",
+                "2026-02-10",
+                "--reported-on",
+                "2999-01-01",
+            ],
+            2,
+            "--reported-on: 2999-01-01 is in the future",
+        ),
+        (
+            ["meeting", "schedule", "{ref}", "--on", "2026-03-20", "--agencies", "A"],
+            3,
+            "cannot schedule a review meeting while the case is received",
+        ),
+        (
+            ["outcome", "send", "{ref}", "--on", "2026-03-20"],
+            3,
+            "cannot send the outcome",
+        ),
+        (
+            ["appeal", "lodge", "{ref}", "--on", "2026-03-20", "--grounds", "x"],
+            3,
+            "cannot lodge an appeal",
+        ),
         (["case", "show", "GOSPORT-2026-0999"], 4, "no case 'GOSPORT-2026-0999'"),
-        (["action", "complete", "{ref}", "A9", "--on", "2026-03-20"], 3, "cannot complete an action"),
+        (
+            ["action", "complete", "{ref}", "A9", "--on", "2026-03-20"],
+            3,
+            "cannot complete an action",
+        ),
     ],
 )
-def test_bad_input_exits_with_the_contract_code_and_writes_nothing(run, ref, db_url, args, code, message):
+def test_bad_input_exits_with_the_contract_code_and_writes_nothing(
+    run, ref, db_url, args, code, message
+):
     before = log_size(db_url)
 
     result = run(*[a.format(ref=ref) for a in args], ok=False)
@@ -64,12 +140,34 @@ def test_second_decision_is_refused_when_one_stands(run, ref, db_url):
 
 
 def test_unknown_recommendation_is_not_found_when_adding_an_action(run, ref):
-    run("threshold", "decide", ref, "--on", "2026-03-05", "--discretion", "met", "--reason", "r")
+    run(
+        "threshold",
+        "decide",
+        ref,
+        "--on",
+        "2026-03-05",
+        "--discretion",
+        "met",
+        "--reason",
+        "r",
+    )
     run("meeting", "schedule", ref, "--on", "2026-03-20", "--agencies", "A")
     run("meeting", "held", ref, "--on", "2026-03-20", "--attended", "A")
 
-    result = run("action", "add", ref, "--recommendation", "R7", "--owner", "A", "--text", "t",
-                 "--due", "2026-04-01", ok=False)
+    result = run(
+        "action",
+        "add",
+        ref,
+        "--recommendation",
+        "R7",
+        "--owner",
+        "A",
+        "--text",
+        "t",
+        "--due",
+        "2026-04-01",
+        ok=False,
+    )
 
     assert result.exit_code == 4
     assert "no recommendation 'R7' (known: none recorded)" in result.stderr

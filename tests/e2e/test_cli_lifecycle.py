@@ -10,37 +10,110 @@ def event_name(cls: type) -> str:
 
 
 def receive(run, area="gosport", on="2026-03-02", *extra):
-    return run("application", "receive", "--area", area, "--received-on", on,
-               "--applicant", "Test Applicant", *extra).stdout.strip()
+    return run(
+        "application",
+        "receive",
+        "--area",
+        area,
+        "--received-on",
+        on,
+        "--applicant",
+        "Test Applicant",
+        *extra,
+    ).stdout.strip()
 
 
 def add(run, ref, incident, reported, *extra):
-    return run("complaint", "add", ref, "--agency", "Hampshire Police", "--incident-on", incident,
-               "--reported-on", reported, *extra).stdout.strip()
+    return run(
+        "complaint",
+        "add",
+        ref,
+        "--agency",
+        "Hampshire Police",
+        "--incident-on",
+        incident,
+        "--reported-on",
+        reported,
+        *extra,
+    ).stdout.strip()
 
 
-def test_every_case_event_is_produced_by_the_cli_when_two_cases_run_every_path(run, run_json):
+def test_every_case_event_is_produced_by_the_cli_when_two_cases_run_every_path(
+    run, run_json
+):
     ref = receive(run)
     run("application", "acknowledge", ref, "--on", "2026-03-03")
     c1 = add(run, ref, "2026-02-01", "2026-02-01", "--agency-ref", "P-1")
     add(run, ref, "2026-02-10", "2026-02-11", "--incident", "fire")
     add(run, ref, "2026-02-20", "2026-02-28")
-    run("complaint", "correct", ref, c1, "--reported-on", "2026-02-02", "--reason", "keyed wrongly")
+    run(
+        "complaint",
+        "correct",
+        ref,
+        c1,
+        "--reported-on",
+        "2026-02-02",
+        "--reason",
+        "keyed wrongly",
+    )
     run("threshold", "decide", ref, "--on", "2026-03-05")
-    run("meeting", "schedule", ref, "--on", "2026-03-20", "--agencies", "Council,Police")
-    run("meeting", "held", ref, "--on", "2026-03-20", "--attended", "Council,Police", "--victim-attended")
-    rec = run("recommendation", "add", ref, "--agency", "Council", "--text", "CCTV", "--due", "2026-05-01").stdout.strip()
-    act = run("action", "add", ref, "--recommendation", rec, "--owner", "Council", "--text", "Fit camera",
-              "--due", "2026-04-30").stdout.strip()
+    run(
+        "meeting", "schedule", ref, "--on", "2026-03-20", "--agencies", "Council,Police"
+    )
+    run(
+        "meeting",
+        "held",
+        ref,
+        "--on",
+        "2026-03-20",
+        "--attended",
+        "Council,Police",
+        "--victim-attended",
+    )
+    rec = run(
+        "recommendation",
+        "add",
+        ref,
+        "--agency",
+        "Council",
+        "--text",
+        "CCTV",
+        "--due",
+        "2026-05-01",
+    ).stdout.strip()
+    act = run(
+        "action",
+        "add",
+        ref,
+        "--recommendation",
+        rec,
+        "--owner",
+        "Council",
+        "--text",
+        "Fit camera",
+        "--due",
+        "2026-04-30",
+    ).stdout.strip()
     run("action", "complete", ref, act, "--on", "2026-04-01", "--note", "fitted")
     run("outcome", "send", ref, "--on", "2026-03-25")
     run("appeal", "lodge", ref, "--on", "2026-03-30", "--grounds", "not enough")
-    run("appeal", "decide", ref, "--on", "2026-04-10", "--not-upheld", "--reasons", "review was sound")
+    run(
+        "appeal",
+        "decide",
+        ref,
+        "--on",
+        "2026-04-10",
+        "--not-upheld",
+        "--reasons",
+        "review was sound",
+    )
     run("case", "close", ref, "--on", "2026-04-11", "--reason", "done")
     other = receive(run, "gosport", "2026-04-01")
     run("application", "withdraw", other, "--on", "2026-04-02", "--reason", "moved")
 
-    seen = {row["event"] for r in (ref, other) for row in run_json("case", "history", r)}
+    seen = {
+        row["event"] for r in (ref, other) for row in run_json("case", "history", r)
+    }
 
     assert {event_name(cls) for cls in CASE_EVENTS} <= seen
     assert (rec, act) == ("R1", "A1")
@@ -54,22 +127,48 @@ def test_case_show_json_has_the_contract_keys_when_decided(run, run_json):
     decision = run_json("threshold", "decide", ref, "--on", "2026-03-03")
     shown = run_json("case", "show", ref)
 
-    assert decision["met"] is True and decision["basis"] == "statutory" and decision["route"] is None
+    assert (
+        decision["met"] is True
+        and decision["basis"] == "statutory"
+        and decision["route"] is None
+    )
     assert decision["qualifying"] == ["C1", "C2", "C3"] and decision["excluded"] == []
     assert decision["explanation"][-1].startswith("Met: 3 qualifying complaints")
     assert decision["policy"]["area"] == "gosport"
-    for key in ("ref", "area", "status", "received_on", "applicant_kind", "version", "complaints",
-                "threshold", "meetings", "recommendations", "actions", "outcome_sent_on", "appeal",
-                "deadlines"):
+    for key in (
+        "ref",
+        "area",
+        "status",
+        "received_on",
+        "applicant_kind",
+        "version",
+        "complaints",
+        "threshold",
+        "meetings",
+        "recommendations",
+        "actions",
+        "outcome_sent_on",
+        "appeal",
+        "deadlines",
+    ):
         assert key in shown
     assert shown["status"] == "threshold_met"
-    assert set(shown["complaints"][0]) >= {"id", "agency", "agency_ref", "incident_on", "reported_on", "hate"}
+    assert set(shown["complaints"][0]) >= {
+        "id",
+        "agency",
+        "agency_ref",
+        "incident_on",
+        "reported_on",
+        "hate",
+    }
     assert {k: shown["threshold"][k] for k in decision if k != "explanation"} == {
         k: v for k, v in decision.items() if k != "explanation"
     }
 
 
-def test_threshold_not_met_explains_what_was_missing_when_a_complaint_is_late(run, run_json):
+def test_threshold_not_met_explains_what_was_missing_when_a_complaint_is_late(
+    run, run_json
+):
     ref = receive(run)
     add(run, ref, "2026-02-01", "2026-02-02")
     add(run, ref, "2026-01-01", "2026-02-15")
@@ -80,7 +179,9 @@ def test_threshold_not_met_explains_what_was_missing_when_a_complaint_is_late(ru
     assert decision["met"] is False and decision["basis"] is None
     assert decision["missing"] == "1 qualifying complaint; 3 needed"
     reasons = {e["id"]: e["reason"] for e in decision["excluded"]}
-    assert reasons["C2"].startswith("reported 45 days after the incident on 1 January 2026")
+    assert reasons["C2"].startswith(
+        "reported 45 days after the incident on 1 January 2026"
+    )
     assert reasons["C3"].startswith("made after the application")
     assert any("s.104(5)" in line for line in decision["explanation"])
 
@@ -88,13 +189,23 @@ def test_threshold_not_met_explains_what_was_missing_when_a_complaint_is_late(ru
 def test_discretion_records_met_with_reasons_when_bodies_decide(run, run_json):
     ref = receive(run)
 
-    decision = run_json("threshold", "decide", ref, "--discretion", "met", "--reason", "Victim at high risk")
+    decision = run_json(
+        "threshold",
+        "decide",
+        ref,
+        "--discretion",
+        "met",
+        "--reason",
+        "Victim at high risk",
+    )
 
     assert decision["met"] is True and decision["basis"] == "discretion"
     assert decision["discretion_reason"] == "Victim at high risk"
 
 
-def test_upheld_appeal_reopens_the_threshold_and_keeps_the_first_decision(run, run_json):
+def test_upheld_appeal_reopens_the_threshold_and_keeps_the_first_decision(
+    run, run_json
+):
     ref = receive(run)
     run("threshold", "decide", ref, "--on", "2026-03-05")
     run("outcome", "send", ref, "--on", "2026-03-06")
@@ -108,7 +219,10 @@ def test_upheld_appeal_reopens_the_threshold_and_keeps_the_first_decision(run, r
 
     assert again["met"] is True
     assert shown["decisions"] == 2 and shown["status"] == "threshold_met"
-    assert shown["appeal"]["upheld"] is True and shown["appeal"]["reopens_at"] == "threshold"
+    assert (
+        shown["appeal"]["upheld"] is True
+        and shown["appeal"]["reopens_at"] == "threshold"
+    )
 
 
 def test_case_list_reads_the_projection_when_filtered(run, run_json):
@@ -131,13 +245,24 @@ def test_as_at_shows_the_old_value_when_corrected_later(run, run_json, db_url):
     before = run_json("case", "show", ref)["version"]
     history = run_json("case", "history", ref)
     moment = history[-1]["recorded_at"]
-    run("complaint", "correct", ref, "C1", "--reported-on", "2026-02-02", "--reason", "typo")
+    run(
+        "complaint",
+        "correct",
+        ref,
+        "C1",
+        "--reported-on",
+        "2026-02-02",
+        "--reason",
+        "typo",
+    )
 
     old = run_json("case", "show", ref, "--as-at", moment)
     new = run_json("case", "show", ref)
     diff = run_json("case", "diff", ref, moment, "2999-01-01")
 
-    assert old["version"] == before and old["complaints"][0]["reported_on"] == "2026-02-03"
+    assert (
+        old["version"] == before and old["complaints"][0]["reported_on"] == "2026-02-03"
+    )
     assert new["complaints"][0]["reported_on"] == "2026-02-02"
     assert [d["event"] for d in diff] == ["ComplaintCorrected"]
 

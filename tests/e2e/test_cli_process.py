@@ -28,21 +28,50 @@ def casereview(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_real_process_prints_the_reference_alone_when_receiving(db_url):
-    done = casereview(db_url, "application", "receive", "--area", "gosport",
-                      "--received-on", "2026-03-02", "--applicant", "Proc Person")
+    done = casereview(
+        db_url,
+        "application",
+        "receive",
+        "--area",
+        "gosport",
+        "--received-on",
+        "2026-03-02",
+        "--applicant",
+        "Proc Person",
+    )
 
     assert done.returncode == 0, done.stderr
     assert done.stdout == "GOSPORT-2026-0001\n"
 
 
 def test_eight_processes_adding_complaints_at_once_never_lose_or_duplicate_one(db_url):
-    ref = casereview(db_url, "application", "receive", "--area", "gosport",
-                     "--received-on", "2026-03-02", "--applicant", "P").stdout.strip()
+    ref = casereview(
+        db_url,
+        "application",
+        "receive",
+        "--area",
+        "gosport",
+        "--received-on",
+        "2026-03-02",
+        "--applicant",
+        "P",
+    ).stdout.strip()
 
     def add(n: int) -> subprocess.CompletedProcess[str]:
-        return casereview(db_url, "complaint", "add", ref, "--agency", "Police",
-                          "--agency-ref", f"INC-{n}", "--incident-on", "2026-02-01",
-                          "--reported-on", "2026-02-02")
+        return casereview(
+            db_url,
+            "complaint",
+            "add",
+            ref,
+            "--agency",
+            "Police",
+            "--agency-ref",
+            f"INC-{n}",
+            "--incident-on",
+            "2026-02-01",
+            "--reported-on",
+            "2026-02-02",
+        )
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(add, range(8)))
@@ -53,14 +82,18 @@ def test_eight_processes_adding_complaints_at_once_never_lose_or_duplicate_one(d
     succeeded = sorted(f"INC-{n}" for n, r in enumerate(results) if r.returncode == 0)
     recorded = sorted(c["agency_ref"] for c in shown["complaints"])
     assert recorded == succeeded
-    assert sorted(c["id"] for c in shown["complaints"]) == sorted(f"C{i + 1}" for i in range(len(recorded)))
+    assert sorted(c["id"] for c in shown["complaints"]) == sorted(
+        f"C{i + 1}" for i in range(len(recorded))
+    )
     assert shown["version"] == 1 + len(recorded)
     for r in results:
         if r.returncode == 5:
             assert "nothing was written" in r.stderr
 
 
-def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+def all_commands(
+    group: click.Group, prefix: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], click.Command]]:
     found = []
     for name, command in group.commands.items():
         path = (*prefix, name)
@@ -71,7 +104,11 @@ def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple
     return found
 
 
-@pytest.mark.parametrize(("path", "command"), all_commands(cli), ids=lambda p: " ".join(p) if isinstance(p, tuple) else "")
+@pytest.mark.parametrize(
+    ("path", "command"),
+    all_commands(cli),
+    ids=lambda p: " ".join(p) if isinstance(p, tuple) else "",
+)
 def test_every_command_has_help_with_an_example_and_is_in_the_readme(path, command):
     readme = README.read_text(encoding="utf-8")
 

@@ -282,8 +282,9 @@ def test_retry_after_a_conflict_rechecks_the_rules_when_another_writer_decided_f
     with pytest.raises(DecisionAlreadyStands):
         racing.decide_threshold(ref, date(2026, 10, 11), by="officer-a")
 
-    # The first attempt conflicted on save; the retry loaded the case and re-ran the rules.
-    assert policies.calls == 2
+    # First attempt: the rules, then its deadlines (the procedure again), then a conflict on
+    # save; the retry loaded the case and re-ran the rules, which refused.
+    assert policies.calls == 3
     decided = [
         e for e in service.app.case_events(ref) if isinstance(e, Case.ThresholdDecided)
     ]

@@ -660,3 +660,31 @@ def test_withdrawal_is_refused_when_dated_before_the_application():
 
     with pytest.raises(InvalidInput):
         case.withdraw(date(2026, 3, 9), reason("x"), at=AT, by=BY)
+
+
+def test_action_can_be_completed_when_an_appeal_reopened_the_threshold():
+    case = reviewed_case()
+    recommendation = case.make_recommendation(
+        "police", reason("patrol"), None, at=AT, by=BY
+    )
+    action = case.agree_action(
+        recommendation, "police", reason("walk"), date(2026, 5, 1), at=AT, by=BY
+    )
+    case.send_outcome(date(2026, 3, 30), "outcome/review", at=AT, by=BY)
+    case.lodge_appeal(
+        date(2026, 4, 2), reason("g"), in_time=True, window=None, at=AT, by=BY
+    )
+    case.decide_appeal(
+        date(2026, 4, 10),
+        upheld=True,
+        reasons=reason("r"),
+        decided_by="PCC",
+        reopens_at="threshold",
+        at=AT,
+        by=BY,
+    )
+
+    case.complete_action(action, date(2026, 4, 11), None, at=AT, by=BY)
+
+    assert case.actions[action].completed_on == date(2026, 4, 11)
+    assert case.decision is None and case.status == "appeal_decided"

@@ -1,0 +1,61 @@
+"""Engines for the read models: the events' own SQLite file, or the PostgreSQL database and
+schema of the store; and one place turning database failures into ServiceUnavailable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy.exc
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+from sqlalchemy import Connection, Engine, create_engine, event
+
+from casereview.bootstrap import Store
+from casereview.domain.errors import ServiceUnavailable
+
+IMMEDIATE = "casereview_immediate"
+"""Execution option: on SQLite, open the transaction with BEGIN IMMEDIATE (take the write lock
+first, so a writer waits for another instead of failing on a stale snapshot)."""
+
+
+def make_engine(store: Store) -> tuple[Engine, Engine]:
+    """(engine to query through, base engine to dispose)."""
+    if store.is_postgres:
+        base = create_engine(
+            store.sqlalchemy_url,
+            pool_size=2,
+            max_overflow=2,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 5},
+        )
+        if store.schema:
+            return base.execution_options(
+                schema_translate_map={None: store.schema}
+            ), base
+        return base, base
+    base = create_engine(store.sqlalchemy_url, connect_args={"timeout": 30})
+    _sqlite_transactions(base)
+    return base, base
+
+
+def _sqlite_transactions(engine: Engine) -> None:
+    """Let SQLAlchemy, not the driver, begin transactions (pysqlite's implicit BEGIN is late)."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def unavailable_as_error(what: str = "read-model database") -> Iterator[None]:
+    try:
+        yield
+    except (sqlalchemy.exc.OperationalError, StoreOperationalError) as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise ServiceUnavailable(f"{what} unavailable: {detail}") from None

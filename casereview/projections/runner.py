@@ -1,0 +1,297 @@
+"""The pull-based catch-up runner that keeps the read models, and the queries over them.
+
+It works the same on SQLite (which has no subscriptions) and PostgreSQL: read the position,
+select the next Case notifications after it (exact topics), then in ONE transaction claim the
+batch with a conditional `UPDATE projection_position SET notification_id=:new WHERE
+name=:n AND notification_id=:old`, and apply its events. A runner whose claim matches no row
+was overtaken by another: it rolls back and re-reads, so no event is ever applied twice, and a
+crash leaves position and rows as they were. Notification ids increase but may have gaps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy.exc
+from eventsourcing.utils import get_topic
+from sqlalchemy import Connection, Engine, Table, select
+
+from casereview.bootstrap import Store, ddl_lock
+from casereview.domain.case import CASE_EVENTS
+from casereview.projections.apply import apply_event
+from casereview.projections.db import IMMEDIATE, make_engine, unavailable_as_error
+from casereview.projections.tables import DIGESTED, POSITION_NAME, make_tables
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import Notification
+
+    from casereview.application import CaseReviews
+
+TOPICS: tuple[str, ...] = tuple(get_topic(cls) for cls in CASE_EVENTS)
+VERIFY_PREFIX = "verify_"
+
+Progress = Callable[[int, int], None]
+"""Called after each batch with (notification id reached, head of the application log)."""
+
+
+class _Overtaken(Exception):
+    """Another runner advanced the position first; this batch is rolled back."""
+
+
+class Projector:
+    """The `cases` and `complaints` read models of one CaseReviews store."""
+
+    def __init__(
+        self,
+        app: CaseReviews,
+        store: Store,
+        prefix: str = "",
+        *,
+        engine: tuple[Engine, Engine] | None = None,
+    ) -> None:
+        self.app, self.store, self.prefix = app, store, prefix
+        self.tables = make_tables(prefix)
+        self._owns_engine = engine is None
+        with unavailable_as_error():
+            self.engine, self._base = engine or make_engine(store)
+        self._created = False
+
+    # ----- schema -------------------------------------------------------------------------
+
+    def create(self) -> None:
+        """Create the tables and the position row if missing (idempotent, safe to race:
+        on PostgreSQL the DDL runs under the store's advisory DDL lock)."""
+        with ddl_lock(self.store), unavailable_as_error():
+            for attempt in range(3):
+                try:
+                    with self._begin(immediate=True) as conn:
+                        self.tables.metadata.create_all(conn)
+                        self._ensure_position(conn)
+                    break
+                except (
+                    sqlalchemy.exc.IntegrityError,
+                    sqlalchemy.exc.ProgrammingError,
+                ):
+                    # Another process created them between our check and our CREATE.
+                    if attempt == 2:
+                        raise
+        self._created = True
+
+    def _ensure_position(self, conn: Connection) -> None:
+        p = self.tables.position
+        found = conn.execute(
+            select(p.c.notification_id).where(p.c.name == POSITION_NAME)
+        ).first()
+        if found is None:
+            conn.execute(p.insert().values(name=POSITION_NAME, notification_id=0))
+
+    def drop(self) -> None:
+        """Drop this projector's tables (the events are untouched)."""
+        with (
+            ddl_lock(self.store),
+            unavailable_as_error(),
+            self._begin(immediate=True) as conn,
+        ):
+            self.tables.metadata.drop_all(conn)
+        self._created = False
+
+    def _ready(self) -> None:
+        if not self._created:
+            self.create()
+
+    def _begin(self, *, immediate: bool = False) -> Any:
+        conn = self.engine.connect()
+        if immediate:
+            conn = conn.execution_options(**{IMMEDIATE: True})
+        return _Transaction(conn)
+
+    # ----- catching up --------------------------------------------------------------------
+
+    def position(self) -> int:
+        """The id of the last notification applied (0 before any)."""
+        self._ready()
+        with unavailable_as_error(), self.engine.connect() as conn:
+            return self._read_position(conn)
+
+    def _read_position(self, conn: Connection) -> int:
+        p = self.tables.position
+        found = conn.execute(
+            select(p.c.notification_id).where(p.c.name == POSITION_NAME)
+        ).scalar_one_or_none()
+        return int(found or 0)
+
+    def catch_up(self, progress: Progress | None = None, batch: int = 1000) -> int:
+        """Apply every Case event recorded since the position; the number applied."""
+        return self._catch_up(progress, batch, stop=None)
+
+    def _catch_up(self, progress: Progress | None, batch: int, stop: int | None) -> int:
+        self._ready()
+        applied = 0
+        with unavailable_as_error():
+            while True:
+                old = self.position()
+                if stop is not None and old >= stop:
+                    break
+                notifications = self.app.recorder.select_notifications(
+                    start=old,
+                    limit=batch,
+                    stop=stop,
+                    topics=TOPICS,
+                    inclusive_of_start=False,
+                )
+                if not notifications:
+                    break
+                try:
+                    self._apply_batch(old, notifications)
+                except _Overtaken:
+                    continue
+                applied += len(notifications)
+                if progress is not None:
+                    progress(
+                        notifications[-1].id,
+                        self.app.recorder.max_notification_id() or 0,
+                    )
+        return applied
+
+    def _apply_batch(self, old: int, notifications: Sequence[Notification]) -> None:
+        events = [self.app.mapper.to_domain_event(n) for n in notifications]
+        new = notifications[-1].id
+        p = self.tables.position
+        with self._begin(immediate=True) as conn:
+            claimed = conn.execute(
+                p.update()
+                .where(p.c.name == POSITION_NAME, p.c.notification_id == old)
+                .values(notification_id=new)
+            ).rowcount
+            if claimed != 1:
+                raise _Overtaken
+            for e in events:
+                apply_event(conn, self.tables, e)
+
+    def rebuild(
+        self, progress: Progress | None = None, *, stop: int | None = None
+    ) -> int:
+        """Drop and recreate this projector's tables, then catch up from the first event
+        (up to notification `stop` when given); the number of events applied."""
+        self.drop()
+        self.create()
+        return self._catch_up(progress, 1000, stop=stop)
+
+    # ----- verification -------------------------------------------------------------------
+
+    def digests(self) -> dict[str, str]:
+        """sha256 over each read-model table's rows in primary-key order, by unprefixed name."""
+        self._ready()
+        with unavailable_as_error(), self.engine.connect() as conn:
+            return self._digests(conn)
+
+    def _digests(self, conn: Connection) -> dict[str, str]:
+        tables = self.tables.by_name()
+        return {name: _digest(conn, tables[name]) for name in DIGESTED}
+
+    def verify(self) -> tuple[bool, dict[str, tuple[str, str]]]:
+        """Catch the live tables up, rebuild into fresh `verify_` tables up to the same
+        position, and compare table by table: (equal, {table: (live, rebuilt)})."""
+        self.catch_up()
+        with unavailable_as_error(), self.engine.connect() as conn:
+            if self.store.is_postgres:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():  # position and rows from one snapshot
+                stop = self._read_position(conn)
+                live = self._digests(conn)
+        fresh = Projector(
+            self.app,
+            self.store,
+            VERIFY_PREFIX + self.prefix,
+            engine=(self.engine, self._base),
+        )
+        try:
+            fresh.rebuild(stop=stop)
+            rebuilt = fresh.digests()
+        finally:
+            fresh.drop()
+        report = {name: (live[name], rebuilt[name]) for name in DIGESTED}
+        return all(a == b for a, b in report.values()), report
+
+    # ----- queries ------------------------------------------------------------------------
+
+    def list_cases(
+        self, area: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        self._ready()
+        c = self.tables.cases.c
+        query = select(self.tables.cases).order_by(c.ref)
+        if area is not None:
+            query = query.where(c.area == area.strip().lower())
+        if status is not None:
+            query = query.where(c.status == status)
+        with unavailable_as_error(), self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def complaint_rows(self, ref: str) -> list[dict[str, Any]]:
+        self._ready()
+        c = self.tables.complaints.c
+        query = select(self.tables.complaints).where(c.ref == ref.strip().upper())
+        with unavailable_as_error(), self.engine.connect() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+        return sorted(rows, key=lambda r: _id_order(r["complaint_id"]))
+
+    def find_complaint(self, agency: str, agency_ref: str) -> tuple[str, str] | None:
+        """The (case ref, complaint id) recorded under this agency's own reference."""
+        self._ready()
+        c = self.tables.complaints.c
+        query = (
+            select(c.ref, c.complaint_id)
+            .where(c.agency == agency, c.agency_ref == agency_ref)
+            .order_by(c.ref, c.complaint_id)
+            .limit(1)
+        )
+        with unavailable_as_error(), self.engine.connect() as conn:
+            found = conn.execute(query).first()
+        return None if found is None else (str(found[0]), str(found[1]))
+
+    def close(self) -> None:
+        if self._owns_engine:
+            self._base.dispose()
+
+
+class _Transaction:
+    """`with` block: a connection and its transaction, committed unless an error escapes."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> Connection:
+        self.conn.begin()
+        return self.conn
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        try:
+            if kind is None:
+                self.conn.commit()
+            else:
+                self.conn.rollback()
+        finally:
+            self.conn.close()
+
+
+def _id_order(item_id: str) -> tuple[str, int]:
+    digits = item_id.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return item_id[: len(item_id) - len(digits)], int(digits) if digits.isdigit() else 0
+
+
+def _cell(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _digest(conn: Connection, table: Table) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps([c.name for c in table.columns]).encode())
+    for row in conn.execute(select(table).order_by(*table.primary_key.columns)):
+        h.update(b"\n")
+        h.update(json.dumps([_cell(v) for v in row], separators=(",", ":")).encode())
+    return h.hexdigest()

@@ -1,0 +1,102 @@
+"""The read models' tables, in SQL through SQLAlchemy Core.
+
+Every table name carries an optional prefix, so a rebuild can go into fresh tables beside the
+live ones and be compared with them. No column holds personal data: names, contact details and
+free text stay only in the events (where a per-person cipher can later erase them). A row keys a
+case by its reference and by its stream id (derived from the reference), never by a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+POSITION_NAME = "casereview"
+"""The row of `projection_position` this projector advances."""
+
+DIGESTED = ("cases", "complaints")
+"""The read-model tables compared by `verify` (the position is bookkeeping, not a read model)."""
+
+
+@dataclass(frozen=True)
+class ProjectionTables:
+    prefix: str
+    metadata: MetaData
+    cases: Table
+    complaints: Table
+    position: Table
+
+    def by_name(self) -> dict[str, Table]:
+        """Each table under its name without the prefix."""
+        return {
+            "cases": self.cases,
+            "complaints": self.complaints,
+            "projection_position": self.position,
+        }
+
+
+def make_tables(prefix: str = "") -> ProjectionTables:
+    """A fresh MetaData holding the three tables, their names starting with `prefix`."""
+    if prefix and not prefix.replace("_", "").isalnum():
+        raise ValueError(f"table prefix {prefix!r}: letters, digits and _ only")
+    metadata = MetaData()
+    cases = Table(
+        f"{prefix}cases",
+        metadata,
+        Column("ref", String(64), primary_key=True),
+        Column("case_id", String(32), nullable=False, unique=True),
+        Column("area", String(64), nullable=False),
+        Column("status", String(32), nullable=False),
+        Column("received_on", Date, nullable=False),
+        Column("applicant_kind", String(32), nullable=False),
+        Column("hate", Boolean, nullable=False),
+        Column("vulnerable", Boolean, nullable=False),
+        Column("complaints", Integer, nullable=False, default=0),
+        Column("acknowledged_on", Date),
+        Column("decided_on", Date),
+        Column("threshold_met", Boolean),
+        Column("basis", String(32)),
+        Column("route", String(32)),
+        Column("meeting_on", Date),
+        Column("reviewed_on", Date),
+        Column("recommendations", Integer, nullable=False, default=0),
+        Column("actions_open", Integer, nullable=False, default=0),
+        Column("outcome_sent_on", Date),
+        Column("appeal_lodged_on", Date),
+        Column("appeal_upheld", Boolean),
+        Column("closed_on", Date),
+        Column("withdrawn_on", Date),
+        Column("version", Integer, nullable=False),
+        Index(f"ix_{prefix}cases_area_status", "area", "status"),
+    )
+    complaints = Table(
+        f"{prefix}complaints",
+        metadata,
+        Column("ref", String(64), primary_key=True),
+        Column("complaint_id", String(16), primary_key=True),
+        Column("agency", String(200), nullable=False),
+        Column("agency_ref", String(200)),
+        Column("incident", String(200)),
+        Column("incident_on", Date, nullable=False),
+        Column("reported_on", Date, nullable=False),
+        Column("hate", Boolean, nullable=False),
+        Index(f"ix_{prefix}complaints_agency_ref", "agency", "agency_ref"),
+    )
+    position = Table(
+        f"{prefix}projection_position",
+        metadata,
+        Column("name", String(64), primary_key=True),
+        Column("notification_id", BigInteger, nullable=False),
+    )
+    return ProjectionTables(prefix, metadata, cases, complaints, position)
