@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from casereview.domain.case import Case
 from casereview.projections.tables import ProjectionTables
+from casereview.projections.tracking import TRACKING_HANDLERS
 
 STATUS_AFTER: dict[type[Any], str] = {
     Case.ApplicationReceived: "received",
@@ -67,6 +68,10 @@ def apply_event(conn: Connection, t: ProjectionTables, e: Any) -> bool:
                 version=e.originator_version,
             )
         )
+        return True
+    tracked = TRACKING_HANDLERS.get(type(e))
+    if tracked is not None:
+        tracked(conn, t, e)
         return True
     handler = HANDLERS.get(type(e))
     if handler is None:

@@ -13,15 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy.exc
 from eventsourcing.utils import get_topic
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, and_, or_, select
 
 from casereview.bootstrap import Store, ddl_lock
 from casereview.domain.case import CASE_EVENTS
+from casereview.domain.deadline import DEADLINE_EVENTS
+from casereview.domain.letter import LETTER_EVENTS
 from casereview.projections.apply import apply_event
 from casereview.projections.db import IMMEDIATE, make_engine, unavailable_as_error
 from casereview.projections.tables import DIGESTED, POSITION_NAME, make_tables
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
 
     from casereview.application import CaseReviews
 
-TOPICS: tuple[str, ...] = tuple(get_topic(cls) for cls in CASE_EVENTS)
+TOPICS: tuple[str, ...] = tuple(
+    get_topic(cls) for cls in (*CASE_EVENTS, *DEADLINE_EVENTS, *LETTER_EVENTS)
+)
 VERIFY_PREFIX = "verify_"
 
 Progress = Callable[[int, int], None]
@@ -254,6 +258,71 @@ class Projector:
             found = conn.execute(query).first()
         return None if found is None else (str(found[0]), str(found[1]))
 
+    def due_deadlines(self, today: date) -> list[dict[str, Any]]:
+        """Open deadlines whose reminder day has come or whose due date has passed."""
+        self._ready()
+        d = self.tables.deadlines.c
+        query = (
+            select(self.tables.deadlines)
+            .where(
+                d.ended_on.is_(None),
+                d.state == "open",
+                or_(
+                    d.due_on < today,
+                    and_(d.reminded_on.is_(None), d.remind_on <= today),
+                ),
+            )
+            .order_by(d.due_on, d.deadline_id)
+        )
+        with unavailable_as_error(), self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def deadline_rows(
+        self, ref: str | None = None, area: str | None = None, state: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Deadlines, optionally of one case or area; state `open` means not yet ended."""
+        self._ready()
+        d, c = self.tables.deadlines.c, self.tables.cases.c
+        query = select(self.tables.deadlines).order_by(d.ref, d.start_on, d.kind)
+        if ref is not None:
+            query = query.where(d.ref == ref.strip().upper())
+        if area is not None:
+            query = query.join(self.tables.cases, c.ref == d.ref).where(
+                c.area == area.strip().lower()
+            )
+        if state == "open":
+            query = query.where(d.ended_on.is_(None))
+        elif state is not None:
+            query = query.where(d.state == state)
+        with unavailable_as_error(), self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def sendable_letters(self, now: datetime, limit: int = 500) -> list[str]:
+        """Ids (hex) of queued letters whose retry time, if any, has come: oldest first."""
+        self._ready()
+        lt = self.tables.letters.c
+        cutoff = now.astimezone(UTC).replace(tzinfo=None)
+        query = (
+            select(lt.letter_id)
+            .where(
+                lt.state == "queued",
+                or_(lt.retry_after.is_(None), lt.retry_after <= cutoff),
+            )
+            .order_by(lt.queued_at, lt.letter_id)
+            .limit(limit)
+        )
+        with unavailable_as_error(), self.engine.connect() as conn:
+            return [str(row[0]) for row in conn.execute(query)]
+
+    def letter_rows(self, ref: str | None = None) -> list[dict[str, Any]]:
+        self._ready()
+        lt = self.tables.letters.c
+        query = select(self.tables.letters).order_by(lt.queued_at, lt.letter_id)
+        if ref is not None:
+            query = query.where(lt.ref == ref.strip().upper())
+        with unavailable_as_error(), self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
     def close(self) -> None:
         if self._owns_engine:
             self._base.dispose()
@@ -285,7 +354,7 @@ def _id_order(item_id: str) -> tuple[str, int]:
 
 
 def _cell(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+    return value.isoformat() if isinstance(value, date | datetime) else value
 
 
 def _digest(conn: Connection, table: Table) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    DateTime,
     Index,
     Integer,
     MetaData,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 POSITION_NAME = "casereview"
 """The row of `projection_position` this projector advances."""
 
-DIGESTED = ("cases", "complaints")
+DIGESTED = ("cases", "complaints", "deadlines", "letters")
 """The read-model tables compared by `verify` (the position is bookkeeping, not a read model)."""
 
 
@@ -35,6 +36,8 @@ class ProjectionTables:
     metadata: MetaData
     cases: Table
     complaints: Table
+    deadlines: Table
+    letters: Table
     position: Table
 
     def by_name(self) -> dict[str, Table]:
@@ -42,6 +45,8 @@ class ProjectionTables:
         return {
             "cases": self.cases,
             "complaints": self.complaints,
+            "deadlines": self.deadlines,
+            "letters": self.letters,
             "projection_position": self.position,
         }
 
@@ -93,10 +98,51 @@ def make_tables(prefix: str = "") -> ProjectionTables:
         Column("hate", Boolean, nullable=False),
         Index(f"ix_{prefix}complaints_agency_ref", "agency", "agency_ref"),
     )
+    deadlines = Table(
+        f"{prefix}deadlines",
+        metadata,
+        Column("deadline_id", String(32), primary_key=True),
+        Column("ref", String(64), nullable=False),
+        Column("kind", String(64), nullable=False),
+        Column("from_step", String(32), nullable=False),
+        Column("until_step", String(32), nullable=False),
+        Column("start_on", Date, nullable=False),
+        Column("rule", String(64), nullable=False),
+        Column("due_on", Date, nullable=False),
+        Column("remind_on", Date),
+        Column("state", String(16), nullable=False),
+        Column("reminded_on", Date),
+        Column("breached_on", Date),
+        Column("ended_on", Date),
+        Column("in_time", Boolean),
+        # The scheduled check reads only open deadlines, by the day they fall due.
+        Index(f"ix_{prefix}deadlines_open_due", "ended_on", "state", "due_on"),
+        Index(
+            f"ix_{prefix}deadlines_open_remind", "ended_on", "reminded_on", "remind_on"
+        ),
+        Index(f"ix_{prefix}deadlines_ref", "ref"),
+    )
+    letters = Table(
+        f"{prefix}letters",
+        metadata,
+        Column("letter_id", String(32), primary_key=True),
+        Column("ref", String(64), nullable=False),
+        Column("template", String(64), nullable=False),
+        Column("recipient_role", String(64), nullable=False),
+        Column("state", String(16), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("queued_at", DateTime, nullable=False),
+        Column("retry_after", DateTime),
+        Column("sent_at", DateTime),
+        Index(f"ix_{prefix}letters_state", "state", "retry_after"),
+        Index(f"ix_{prefix}letters_ref", "ref"),
+    )
     position = Table(
         f"{prefix}projection_position",
         metadata,
         Column("name", String(64), primary_key=True),
         Column("notification_id", BigInteger, nullable=False),
     )
-    return ProjectionTables(prefix, metadata, cases, complaints, position)
+    return ProjectionTables(
+        prefix, metadata, cases, complaints, deadlines, letters, position
+    )

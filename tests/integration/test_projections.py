@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from casereview.bootstrap import parse_store_url
 from casereview.commands import CaseService
 from casereview.domain.errors import ServiceUnavailable
-from casereview.projections.runner import Projector
+from casereview.projections.runner import TOPICS, Projector
 
 BY = "tester"
 NAME = "Zebedee Quartermaine"
@@ -131,7 +131,8 @@ def test_live_catch_up_gives_the_expected_rows(
     withdrawn = receive(service, date(2026, 10, 3))
     add_complaints(service, withdrawn, 1, tag="W")
     service.withdraw(withdrawn, date(2026, 10, 8), TEXTS[6], by=BY)
-    assert projector.catch_up() == 3
+    # Three case events, plus the acknowledgement deadline scheduled and then cancelled.
+    assert projector.catch_up() == 5
 
     rows = {row["ref"]: row for row in projector.list_cases()}
     closed = rows[ref]
@@ -198,7 +199,7 @@ def test_live_catch_up_gives_the_expected_rows(
 def test_catch_up_is_idempotent(service: CaseService, projector: Projector) -> None:
     ref = receive(service)
     add_complaints(service, ref)
-    assert projector.catch_up() == 4
+    assert projector.catch_up() == 5  # 4 case events and the acknowledgement deadline
     assert projector.catch_up() == 0
     again = Projector(service.app, projector.store)
     try:
@@ -215,16 +216,19 @@ def test_rebuild_gives_equal_digests(
     add_complaints(service, receive(service), 2, tag="X")
     projector.catch_up()
     live = projector.digests()
-    assert set(live) == {"cases", "complaints"}
+    assert set(live) == {"cases", "complaints", "deadlines", "letters"}
+    projected = service.app.recorder.select_notifications(start=1, limit=10_000, topics=TOPICS)
+    # 17 case events, the rest their deadlines.
+    assert len(projected) > 17
     beside = Projector(service.app, projector.store, prefix="rb_")
     try:
-        assert beside.rebuild() == 17
+        assert beside.rebuild() == len(projected)
         assert beside.digests() == live
     finally:
         beside.drop()
         beside.close()
     progress: list[tuple[int, int]] = []
-    assert projector.rebuild(progress=lambda a, b: progress.append((a, b))) == 17
+    assert projector.rebuild(progress=lambda a, b: progress.append((a, b))) == len(projected)
     assert projector.digests() == live
     assert progress and progress[-1][0] == projector.position()
 
@@ -238,7 +242,7 @@ def test_verify_reports_equal_and_spots_a_tampered_row(
     )  # not caught up
     equal, report = projector.verify()
     assert equal, report
-    assert set(report) == {"cases", "complaints"}
+    assert set(report) == {"cases", "complaints", "deadlines", "letters"}
     assert len(projector.list_cases()) == 2, "verify catches the live tables up first"
 
     cases = projector.tables.cases
@@ -260,7 +264,7 @@ def test_concurrent_runners_apply_each_event_once(
     refs = [receive(service, date(2026, 10, d)) for d in (1, 2, 3)]
     for i, ref in enumerate(refs):
         add_complaints(service, ref, 2 + i, tag=f"T{i}")
-    total = 3 + 2 + 3 + 4
+    total = 3 + 2 + 3 + 4 + 3  # receipts, complaints, and one deadline per receipt
     runners = [Projector(service.app, projector.store) for _ in range(3)]
     applied: list[int] = []
     errors: list[BaseException] = []
@@ -364,7 +368,7 @@ def test_an_unreachable_database_is_service_unavailable(service: CaseService) ->
 def test_a_stale_runner_is_refused_and_changes_nothing(
     service: CaseService, projector: Projector
 ) -> None:
-    from casereview.projections.runner import TOPICS, _Overtaken
+    from casereview.projections.runner import _Overtaken
 
     ref = receive(service)
     add_complaints(service, ref, 2)
@@ -374,7 +378,7 @@ def test_a_stale_runner_is_refused_and_changes_nothing(
         batch = service.app.recorder.select_notifications(
             start=start, limit=100, topics=TOPICS, inclusive_of_start=False
         )
-        assert projector.catch_up() == 3  # someone else gets there first
+        assert projector.catch_up() == len(batch) == 4  # someone else gets there first
         before = projector.digests()
         with pytest.raises(_Overtaken):
             stale._apply_batch(start, batch)
