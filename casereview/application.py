@@ -248,11 +248,17 @@ class CaseReviews(Application[UUID]):
 
     def version_at(self, ref: str, moment: datetime) -> int | None:
         """The case's version as recorded at `moment` (None if it did not exist yet)."""
+        self.get_case(ref)  # a missing case is CaseNotFound, not "not yet"
+        return self.stream_version_at(case_id(normalise_ref(ref)), moment)
+
+    def stream_version_at(self, stream: UUID, moment: datetime) -> int | None:
+        """Any stream's version as recorded at `moment`; None if it had no event by then."""
         version = None
-        for e in self.case_events(ref):
-            if e.timestamp > moment:
-                break
-            version = e.originator_version
+        with translate_store_errors():
+            for e in self.events.get(stream):
+                if getattr(e, "timestamp", moment) > moment:
+                    break
+                version = e.originator_version
         return version
 
 

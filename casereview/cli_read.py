@@ -67,16 +67,20 @@ def case_show(cfg: Config, ref: str, as_at: str | None, as_json: bool) -> None:
         casereview case show GOSPORT-2026-0001 --json
         casereview case show GOSPORT-2026-0001 --as-at 2026-03-05
     """
+    from casereview.deadlines import case_deadlines
     from casereview.domain.errors import CaseNotFound
-    from casereview.views import case_view
+    from casereview.views import case_view, deadline_view
 
     app = cfg.service.app
-    version = None
+    version, moment = None, None
     if as_at:
-        version = app.version_at(ref, parse_moment("--as-at", as_at))
+        moment = parse_moment("--as-at", as_at)
+        version = app.version_at(ref, moment)
         if version is None:
             raise CaseNotFound(f"{ref.upper()} as at {as_at}")
-    view = case_view(app.get_case(ref, version=version))
+    case = app.get_case(ref, version=version)
+    found = case_deadlines(app, case, cfg.service.procedure_for(case), moment)
+    view = case_view(case, [deadline_view(d) for d in found])
     if as_json:
         emit(view)
         return
@@ -143,6 +147,11 @@ def print_case(view: dict[str, Any]) -> None:
         echo(f"  withdrawn {view['withdrawn_on']}")
     if view["closed_on"]:
         echo(f"  closed {view['closed_on']}")
+    for d in view["deadlines"]:
+        ended = f", ended {d['ended_on']}" if d["ended_on"] else ""
+        echo(
+            f"  deadline {d['kind']}: {d['rule']} from {d['start_on']}, due {d['due_on']} [{d['state']}{ended}]"
+        )
 
 
 @case.command("history")

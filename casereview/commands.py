@@ -43,6 +43,7 @@ class CaseService:
         self.app = app
         self.policies = policies
         self.overrides = overrides or {}
+        self.composer = composer
         self.keeper = FollowUp(
             app.repository, self.procedure_for, self.calendar, composer
         )

@@ -31,12 +31,24 @@ class Repository(Protocol):
 
 
 class LetterComposer(Protocol):
+    """Renders the letters a step or a deadline calls for (casereview.notifications)."""
+
     def for_step(
         self,
         case: Case,
         step: str,
         index: int,
         procedure: Procedure,
+        *,
+        at: datetime,
+        by: str,
+    ) -> list[Letter]: ...
+
+    def for_deadline(
+        self,
+        deadline: Deadline,
+        procedure: Procedure,
+        kind: str,
         *,
         at: datetime,
         by: str,
@@ -179,17 +191,33 @@ def load_deadline(repository: Repository, key: UUID) -> Deadline | None:
     return found if isinstance(found, Deadline) else None
 
 
-def deadlines_of(
-    case: Case, procedure: Procedure, repository: Repository
+class Store(Protocol):
+    @property
+    def repository(self) -> Any: ...
+
+    def stream_version_at(self, stream: UUID, moment: datetime) -> int | None: ...
+
+
+def case_deadlines(
+    app: Store, case: Case, procedure: Procedure, moment: datetime | None = None
 ) -> list[Deadline]:
-    """Every deadline a case has had, in the order their starting steps happened."""
+    """Every deadline a case has had, in the order their starting steps happened; with
+    `moment`, each as it was recorded then."""
     found = []
     for index, (step, _) in enumerate(case.steps):
         for timescale in procedure.timescales:
-            if step == timescale.from_:
-                deadline = load_deadline(
-                    repository, deadline_id(case.ref, timescale.name, index)
+            if step != timescale.from_:
+                continue
+            key = deadline_id(case.ref, timescale.name, index)
+            if moment is None:
+                deadline = load_deadline(app.repository, key)
+            else:
+                version = app.stream_version_at(key, moment)
+                deadline = (
+                    None
+                    if version is None
+                    else app.repository.get(key, version=version)
                 )
-                if deadline is not None:
-                    found.append(deadline)
+            if isinstance(deadline, Deadline):
+                found.append(deadline)
     return found

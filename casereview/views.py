@@ -161,3 +161,22 @@ def history_view(events: list[Any]) -> list[dict[str, Any]]:
         }
         for position, e in enumerate(events, start=1)
     ]
+
+
+def deadline_view(deadline: Any) -> dict[str, Any]:
+    """One entry of `case show`'s `deadlines`, with how its due date was counted."""
+    return {
+        "kind": deadline.kind,
+        "rule": deadline.rule,
+        "from": deadline.from_step,
+        "until": deadline.until_step,
+        "start_on": deadline.start_on.isoformat(),
+        "due_on": deadline.due_on.isoformat(),
+        "remind_on": plain(deadline.remind_on),
+        "state": deadline.state
+        if deadline.is_open or deadline.state != "open"
+        else "met",
+        "ended_on": plain(deadline.ended_on),
+        "calendar": deadline.calendar,
+        "explanation": list(deadline.explanation),
+    }

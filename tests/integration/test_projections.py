@@ -217,7 +217,9 @@ def test_rebuild_gives_equal_digests(
     projector.catch_up()
     live = projector.digests()
     assert set(live) == {"cases", "complaints", "deadlines", "letters"}
-    projected = service.app.recorder.select_notifications(start=1, limit=10_000, topics=TOPICS)
+    projected = service.app.recorder.select_notifications(
+        start=1, limit=10_000, topics=TOPICS
+    )
     # 17 case events, the rest their deadlines.
     assert len(projected) > 17
     beside = Projector(service.app, projector.store, prefix="rb_")
@@ -228,7 +230,9 @@ def test_rebuild_gives_equal_digests(
         beside.drop()
         beside.close()
     progress: list[tuple[int, int]] = []
-    assert projector.rebuild(progress=lambda a, b: progress.append((a, b))) == len(projected)
+    assert projector.rebuild(progress=lambda a, b: progress.append((a, b))) == len(
+        projected
+    )
     assert projector.digests() == live
     assert progress and progress[-1][0] == projector.position()
 
