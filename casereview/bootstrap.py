@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from casereview.domain.errors import InvalidInput
+from casereview.ledger import RECORDER_TOPICS
 
 if TYPE_CHECKING:
     from casereview.commands import CaseService
@@ -51,7 +52,13 @@ def parse_store_url(url: str) -> Store:
             name = f"file:casereview-{id(parts)}?mode=memory&cache=shared"
             return Store(
                 url,
-                {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": name},
+                {
+                    "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": name,
+                    "APPLICATION_RECORDER_TOPIC": RECORDER_TOPICS[
+                        "eventsourcing.sqlite"
+                    ],
+                },
                 f"sqlite+pysqlite:///{name}&uri=true",
             )
         resolved = str(Path(path).expanduser())
@@ -59,6 +66,7 @@ def parse_store_url(url: str) -> Store:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": resolved,
             "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": RECORDER_TOPICS["eventsourcing.sqlite"],
         }
         return Store(url, env, f"sqlite:///{resolved}")
     if scheme in ("postgresql", "postgres"):
@@ -80,6 +88,7 @@ def parse_store_url(url: str) -> Store:
             "POSTGRES_LOCK_TIMEOUT": "10",
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "2",
+            "APPLICATION_RECORDER_TOPIC": RECORDER_TOPICS["eventsourcing.postgres"],
         }
         if schema:
             env["POSTGRES_SCHEMA"] = schema
@@ -98,15 +107,19 @@ def build_service(
 ) -> CaseService:
     """The CaseService over this store, with the procedures of `policies_dir`."""
     from casereview.application import CaseReviews
-    from casereview.calendars import OVERRIDES_FILE, load_overrides
+    from casereview.calendars import OVERRIDES_FILE, calendar_for, load_overrides
     from casereview.commands import CaseService
+    from casereview.notifications.compose import Composer
     from casereview.policies import PolicyBook
 
     policies = PolicyBook.load(policies_dir)
     overrides = load_overrides(policies_dir / OVERRIDES_FILE)
+    composer = Composer(
+        calendar_for=lambda nation: calendar_for(nation, overrides.get(nation))
+    )
     with ddl_lock(store):  # the event tables are created on first use
         app = CaseReviews(env=dict(store.env), clock=clock)
-    return CaseService(app, policies, overrides=overrides)
+    return CaseService(app, policies, composer=composer, overrides=overrides)
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock that serialises table creation.

@@ -4,6 +4,7 @@ recommendation, action, outcome, appeal and case steps."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,6 +13,7 @@ from casereview.cli import (
     DATE,
     Config,
     cli,
+    emit,
     json_option,
     pass_config,
     split_list,
@@ -262,6 +264,75 @@ def complaint_correct(
     )
 
 
+@complaint.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--reject-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write bad rows here with their line number and reason (default: FILE.rejects.csv).",
+)
+@click.option(
+    "--batch-size", type=click.IntRange(1, 10_000), default=500, show_default=True
+)
+@json_option
+@pass_config
+def complaint_import(
+    cfg: Config, path: Path, reject_file: Path | None, batch_size: int, as_json: bool
+) -> None:
+    """Import complaints from an agency export (CSV); exit 2 if any row was rejected.
+
+    Columns: case_ref,agency,agency_ref,incident_on,reported_on,hate,summary.
+    (agency, agency_ref) identifies a complaint: importing a file again records nothing new.
+
+    \b
+    Example:
+        casereview complaint import police-export.csv --reject-file rejects.csv
+    """
+    import sys
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from casereview.importer import RejectFile, import_complaints
+
+    reject_file = reject_file or path.with_suffix(".rejects.csv")
+    total = max(
+        sum(1 for _ in path.open(encoding="utf-8-sig", errors="replace")) - 1, 0
+    )
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
+    with (
+        reject_file.open("w", newline="", encoding="utf-8") as rejects,
+        Progress(*columns, disable=not sys.stderr.isatty(), transient=True) as bar,
+    ):
+        task = bar.add_task("rows", total=total)
+        result = import_complaints(
+            cfg.service,
+            path,
+            by=cfg.user,
+            batch_size=batch_size,
+            progress=lambda n: bar.advance(task, n),
+            reject=RejectFile(rejects),
+        )
+    cfg.refresh()
+    if as_json:
+        emit(
+            {
+                **result.to_json(),
+                "reject_file": str(reject_file) if result.rejected else None,
+            }
+        )
+    else:
+        click.echo(
+            f"{result.recorded} recorded, {result.already} already recorded, "
+            f"{result.rejected} rejected"
+            + (f" (see {reject_file})" if result.rejected else "")
+        )
+    if not result.rejected:
+        reject_file.unlink(missing_ok=True)
+        return
+    click.echo(f"Error: {result.rejected} row(s) rejected; see {reject_file}", err=True)
+    raise click.exceptions.Exit(2)
+
+
 # ----- threshold ---------------------------------------------------------------------------
 
 
@@ -313,8 +384,6 @@ def threshold_decide(
     assert view is not None  # noqa: S101 - just decided
     cfg.refresh()
     if as_json:
-        from casereview.cli import emit
-
         emit(view)
         return
     verdict = "MET" if view["met"] else "NOT MET"

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
 from casereview.cli import DATE, Config, cli, emit, json_option, pass_config
+
+if TYPE_CHECKING:
+    from casereview.notifications.sender import Sender
 
 
 @cli.group()
@@ -97,3 +101,88 @@ def deadlines_list(
             f"{r['state']:<10} {ended}"
         )
     click.echo(f"{len(rows)} deadline(s)", err=True)
+
+
+def _sender(cfg: Config) -> Sender:
+    import os
+
+    from casereview.notifications.sender import sender_from_env
+    from casereview.scheduler import default_outbox
+
+    return sender_from_env(os.environ, default_outbox(cfg.store))
+
+
+@cli.group()
+def notifications() -> None:
+    """Letters and emails: flush the outbox."""
+
+
+@notifications.command("send")
+@json_option
+@pass_config
+def notifications_send(cfg: Config, as_json: bool) -> None:
+    """Send every queued letter now (SMTP from CASEREVIEW_SMTP_URL, else .eml files).
+
+    With the mail server down it exits 6 and every letter stays queued for a retry.
+
+    \b
+    Example:
+        CASEREVIEW_SMTP_URL=smtp://mail.example.org:25 casereview notifications send --json
+    """
+    from datetime import UTC, datetime
+
+    from casereview.domain.errors import ServiceUnavailable
+    from casereview.notifications.outbox import flush
+
+    result = flush(
+        cfg.service, cfg.projector, _sender(cfg), now=datetime.now(UTC), by=cfg.user
+    )
+    if as_json:
+        emit(result.to_json())
+    else:
+        click.echo(
+            f"{len(result.sent)} sent, {len(result.failed)} failed, {result.remaining} queued"
+        )
+    if result.unavailable:
+        raise ServiceUnavailable(
+            f"mail server unavailable: {result.unavailable}; {result.remaining} letter(s) stay queued"
+        )
+
+
+@cli.group()
+def scheduler() -> None:
+    """The long-running scheduler: deadline checks and the outbox on a timer."""
+
+
+@scheduler.command("run")
+@click.option(
+    "--interval",
+    type=click.FloatRange(1),
+    default=300,
+    show_default=True,
+    help="Seconds between ticks (there is also one every day at --daily-at).",
+)
+@click.option("--daily-at", default="07:00", show_default=True, help="HH:MM, UK time.")
+@click.option("--once", is_flag=True, help="Run one tick and exit (for cron).")
+@pass_config
+def scheduler_run(cfg: Config, interval: float, daily_at: str, once: bool) -> None:
+    """Check deadlines and send letters on a timer; one scheduler acts at a time.
+
+    A second scheduler started beside a running one says so and waits for the lock.
+
+    \b
+    Example:
+        casereview --db postgresql://postgres@127.0.0.1:5432/test scheduler run --interval 60
+    """
+    from datetime import UTC, datetime
+
+    from casereview.scheduler import Ticker, run
+
+    ticker = Ticker(
+        cfg.service,
+        cfg.projector,
+        _sender(cfg),
+        by=cfg.user,
+        now=lambda: datetime.now(UTC),
+    )
+    run(cfg.store, ticker, interval=interval, once=once, daily_at=daily_at)

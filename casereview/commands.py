@@ -43,10 +43,13 @@ class CaseService:
         self.app = app
         self.policies = policies
         self.overrides = overrides or {}
-        self.composer = composer
         self.keeper = FollowUp(
             app.repository, self.procedure_for, self.calendar, composer
         )
+
+    @property
+    def composer(self) -> LetterComposer | None:
+        return self.keeper.composer
 
     def calendar(self, nation: str) -> WorkingDayCalendar:
         """The nation's bank holidays, plus any announced after the pinned `holidays` release."""
@@ -195,8 +198,20 @@ class CaseService:
         by: str,
     ) -> None:
         # The meeting date may be ahead: it is when the panel will sit.
-        self._do(
-            ref, by, lambda c, at: c.schedule_meeting(on, agencies, chair, at=at, by=by)
+        def follow_up(case: Case, since: int) -> list[Aggregate]:
+            extra = self.keeper(case, since, at=self.app.clock(), by=by)
+            if self.composer is not None:
+                extra += self.composer.meeting_invitation(
+                    case, self.procedure_for(case), at=self.app.clock(), by=by
+                )
+            return extra
+
+        self.app.change(
+            ref,
+            lambda c: c.schedule_meeting(
+                on, agencies, chair, at=self.app.clock(), by=by
+            ),
+            follow_up,
         )
 
     def hold_meeting(

@@ -54,6 +54,10 @@ class LetterComposer(Protocol):
         by: str,
     ) -> list[Letter]: ...
 
+    def meeting_invitation(
+        self, case: Case, procedure: Procedure, *, at: datetime, by: str
+    ) -> list[Letter]: ...
+
 
 def applies(timescale: Timescale, case: Case) -> bool:
     """A timescale towards the review meeting only runs once the threshold is met."""

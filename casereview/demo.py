@@ -32,6 +32,7 @@ def _scenarios() -> list[tuple[str, Script]]:
             area="gosport",
             received_on=d(0),
             applicant_name="Alys Demo-Morgan",
+            email="alys@example.invalid",
             summary="Shouting and door-banging from a neighbouring flat at night",
             channel="online",
             by=u,
@@ -130,6 +131,7 @@ def _scenarios() -> list[tuple[str, Script]]:
             area="stockton-on-tees",
             received_on=d(10),
             applicant_name="Cerys Fictional",
+            email="cerys@example.invalid",
             summary="Intimidation by youths outside the shop",
             channel="phone",
             by=u,
@@ -326,7 +328,12 @@ def _scenarios() -> list[tuple[str, Script]]:
 
     def appeal_not_upheld(s: CaseService, u: str, d: Callable[[int], date]) -> str:
         ref = s.receive(
-            area="suffolk", received_on=d(20), applicant_name="Jo Imaginary", by=u
+            area="suffolk",
+            received_on=d(20),
+            applicant_name="Jo Imaginary",
+            email="jo@example.invalid",
+            address="1 Example Row, Ipswich",
+            by=u,
         )
         s.acknowledge(ref, d(21), by=u)
         for i in range(3):
@@ -464,9 +471,11 @@ def demo(ctx: click.Context, demo_db: str | None, report: Path | None) -> None:
 
     parent: Config = ctx.obj
     if demo_db is None:
-        Path(DEMO_DB).unlink(missing_ok=True)
-        for suffix in ("-wal", "-shm"):
-            Path(DEMO_DB + suffix).unlink(missing_ok=True)
+        import shutil
+
+        for leftover in (DEMO_DB, f"{DEMO_DB}-wal", f"{DEMO_DB}-shm"):
+            Path(leftover).unlink(missing_ok=True)
+        shutil.rmtree("outbox", ignore_errors=True)
         demo_db = f"sqlite:///{DEMO_DB}"
     cfg = Config(demo_db, parent.user, parent.policies_dir, parent.debug)
     ctx.call_on_close(cfg.close)
@@ -483,6 +492,7 @@ def demo(ctx: click.Context, demo_db: str | None, report: Path | None) -> None:
             status.update(f"running: {title}")
             results.append((title, script(service, "demo-admin", day)))
     cfg.refresh()
+    checked, flushed, outbox = _deadlines_and_letters(cfg)
     rows = {r["ref"]: r for r in cfg.projector.list_cases()}
 
     table = Table(title=f"casereview demo: {len(results)} cases in {demo_db}")
@@ -507,10 +517,41 @@ def demo(ctx: click.Context, demo_db: str | None, report: Path | None) -> None:
             title,
         )
     Console(width=160).print(table)
+    click.echo(
+        f"Deadlines: {len(checked.breached)} breach(es) recorded as of {checked.today}. "
+        f"Letters: {len(flushed.sent)} written to {outbox}/ (set CASEREVIEW_SMTP_URL to send "
+        "them by SMTP instead)."
+    )
     click.echo(f"Try: casereview --db {demo_db} case show {results[0][1]}")
     if report is not None:
         _write_report(report, service, [ref for _, ref in results], rows)
         click.echo(f"report written to {report}", err=True)
+
+
+def _deadlines_and_letters(cfg: Config) -> tuple[Any, Any, Path]:
+    """Run the scheduler's work once: record breaches, then deliver the queued letters."""
+    import os
+    from datetime import UTC, datetime
+
+    from casereview.checks import check_deadlines
+    from casereview.notifications.outbox import flush
+    from casereview.notifications.sender import sender_from_env
+    from casereview.scheduler import default_outbox
+
+    service = cfg.service
+    checked = check_deadlines(
+        service,
+        cfg.projector,
+        service.today(),
+        by="demo-scheduler",
+        composer=service.composer,
+    )
+    outbox = default_outbox(cfg.store)
+    sender = sender_from_env(os.environ, outbox)
+    flushed = flush(
+        service, cfg.projector, sender, now=datetime.now(UTC), by="demo-scheduler"
+    )
+    return checked, flushed, outbox
 
 
 def _write_report(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -64,14 +64,17 @@ STEP_LETTERS: Mapping[str, str] = MappingProxyType(
 
 STEP_PHRASES: Mapping[str, str] = MappingProxyType(
     {
-        "received": "the application was received",
-        "acknowledged": "the application was acknowledged",
+        "received": "receipt of the application",
+        "acknowledged": "the acknowledgement",
         "threshold_decided": "the threshold decision",
         "meeting_held": "the review meeting",
         "outcome_sent": "the outcome letter",
-        "appeal_lodged": "the appeal was lodged",
+        "appeal_lodged": "the appeal",
         "appeal_decided": "the appeal decision",
     }
+)
+ACKNOWLEDGEMENT_FROM: Mapping[str, str] = MappingProxyType(
+    {"received": "the day we received your application", "acknowledged": "this letter"}
 )
 SUBJECTS: Mapping[str, str] = MappingProxyType(
     {
@@ -84,7 +87,7 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "deadline_breach": "{ref}: the {kind} deadline was missed (due {due_on})",
     }
 )
-NoticeKind = Literal["reminder", "breach"]
+NOTICE_KINDS = ("reminder", "breach")
 
 
 @dataclass(frozen=True)
@@ -270,7 +273,7 @@ class Composer:
             else _within(decide.days, decide.unit),
             "decide_from": None
             if decide is None
-            else STEP_PHRASES.get(decide.from_, decide.from_),
+            else ACKNOWLEDGEMENT_FROM.get(decide.from_, decide.from_),
         }
 
     def _threshold_decision(
@@ -364,7 +367,7 @@ class Composer:
         self,
         deadline: Deadline,
         procedure: Procedure,
-        kind: NoticeKind,
+        kind: str,
         *,
         at: datetime,
         by: str,
@@ -374,7 +377,7 @@ class Composer:
         Breach notices also go to the PCC office when the area names one. The notices carry
         the reference and the dates only: no names, no free text.
         """
-        if kind not in ("reminder", "breach"):
+        if kind not in NOTICE_KINDS:
             raise InvalidInput(f"notice kind {kind!r}: expected reminder or breach")
         roles = list(deadline.notify)
         if kind == "breach":

@@ -76,14 +76,13 @@ class SmtpSender:
             return smtplib.SMTP_SSL(
                 self.host, self.port, timeout=self.timeout, context=context
             )
-        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        if self.scheme == "smtp+starttls":
-            smtp.starttls(context=ssl.create_default_context())
-        return smtp
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
 
     def send(self, message: EmailMessage) -> None:
         try:
             with self._connect() as smtp:
+                if self.scheme == "smtp+starttls":
+                    smtp.starttls(context=ssl.create_default_context())
                 if self.user:
                     smtp.login(self.user, self.password)
                 refused = smtp.send_message(message)

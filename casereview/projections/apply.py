@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
@@ -40,6 +41,8 @@ COMPLAINT_FIELDS = (
     "hate",
 )
 DATE_FIELDS = ("incident_on", "reported_on")
+
+UK = ZoneInfo("Europe/London")
 
 Changes = dict[str, Any]
 Handler = Callable[[Connection, ProjectionTables, str, Any], Changes]
@@ -153,16 +156,46 @@ def _meeting_held(conn: Connection, t: ProjectionTables, ref: str, e: Any) -> Ch
 
 
 def _recommendation(conn: Connection, t: ProjectionTables, ref: str, e: Any) -> Changes:
+    # The event has no business date: the recommendation is made at the review meeting the
+    # case last held (a recommendation is only accepted while the case stands at "reviewed").
+    reviewed_on = conn.execute(
+        select(t.cases.c.reviewed_on).where(t.cases.c.ref == ref)
+    ).scalar_one()
+    conn.execute(
+        t.recommendations.insert().values(
+            ref=ref,
+            recommendation_id=e.recommendation_id,
+            agency=e.agency,
+            due_on=e.due_on,
+            made_on=reviewed_on or e.timestamp.astimezone(UK).date(),
+        )
+    )
     return {"recommendations": t.cases.c.recommendations + 1}
 
 
 def _action_agreed(conn: Connection, t: ProjectionTables, ref: str, e: Any) -> Changes:
+    conn.execute(
+        t.actions.insert().values(
+            ref=ref,
+            action_id=e.action_id,
+            recommendation_id=e.recommendation_id,
+            owner=e.owner,
+            due_on=e.due_on,
+            completed_on=None,
+        )
+    )
     return {"actions_open": t.cases.c.actions_open + 1}
 
 
 def _action_completed(
     conn: Connection, t: ProjectionTables, ref: str, e: Any
 ) -> Changes:
+    a = t.actions.c
+    conn.execute(
+        t.actions.update()
+        .where(a.ref == ref, a.action_id == e.action_id)
+        .values(completed_on=e.completed_on)
+    )
     return {"actions_open": t.cases.c.actions_open - 1}
 
 

@@ -24,6 +24,7 @@ from casereview.bootstrap import Store, ddl_lock
 from casereview.domain.case import CASE_EVENTS
 from casereview.domain.deadline import DEADLINE_EVENTS
 from casereview.domain.letter import LETTER_EVENTS
+from casereview.projections import tables as schema
 from casereview.projections.apply import apply_event
 from casereview.projections.db import IMMEDIATE, make_engine, unavailable_as_error
 from casereview.projections.tables import DIGESTED, POSITION_NAME, make_tables
@@ -47,7 +48,14 @@ class _Overtaken(Exception):
 
 
 class Projector:
-    """The `cases` and `complaints` read models of one CaseReviews store."""
+    """The read models (cases, complaints, recommendations, actions, deadlines, letters) of
+    one CaseReviews store.
+
+    The log is the truth and these tables are disposable: when the schema version stored
+    beside them differs from `tables.SCHEMA_VERSION`, `create()` empties them (position 0) and
+    sets `schema_reset`, and the next `catch_up()` replays the whole log, calling its progress
+    callback after each batch as a rebuild does.
+    """
 
     def __init__(
         self,
@@ -63,18 +71,23 @@ class Projector:
         with unavailable_as_error():
             self.engine, self._base = engine or make_engine(store)
         self._created = False
+        self.schema_reset: tuple[int | None, int] | None = None
+        """(stored version, code's version) when `create()` found the tables out of date
+        and reset them; the next catch-up replays the whole log."""
 
     # ----- schema -------------------------------------------------------------------------
 
     def create(self) -> None:
         """Create the tables and the position row if missing (idempotent, safe to race:
-        on PostgreSQL the DDL runs under the store's advisory DDL lock)."""
+        on PostgreSQL the DDL runs under the store's advisory DDL lock). Tables of another
+        schema version are dropped and made again empty, at position 0 (see the class)."""
         with ddl_lock(self.store), unavailable_as_error():
             for attempt in range(3):
                 try:
                     with self._begin(immediate=True) as conn:
                         self.tables.metadata.create_all(conn)
                         self._ensure_position(conn)
+                        self._ensure_schema_version(conn)
                     break
                 except (
                     sqlalchemy.exc.IntegrityError,
@@ -92,6 +105,37 @@ class Projector:
         ).first()
         if found is None:
             conn.execute(p.insert().values(name=POSITION_NAME, notification_id=0))
+
+    def stored_schema_version(self) -> int | None:
+        """The schema version the tables were built with (None before any)."""
+        self._ready()
+        with unavailable_as_error(), self.engine.connect() as conn:
+            return self._read_schema_version(conn)
+
+    def _read_schema_version(self, conn: Connection) -> int | None:
+        m = self.tables.meta
+        found = conn.execute(
+            select(m.c.schema_version).where(m.c.name == POSITION_NAME)
+        ).scalar_one_or_none()
+        return None if found is None else int(found)
+
+    def _ensure_schema_version(self, conn: Connection) -> None:
+        """Record the code's version on fresh tables; reset tables of another version."""
+        code = schema.SCHEMA_VERSION  # read at call time, so tests can change it
+        stored = self._read_schema_version(conn)
+        if stored == code:
+            return
+        m = self.tables.meta
+        if stored is None and self._read_position(conn) == 0:
+            # Fresh tables (or never advanced): nothing to throw away.
+            conn.execute(m.insert().values(name=POSITION_NAME, schema_version=code))
+            return
+        # Built by another version (or before versions were recorded): start again.
+        self.tables.metadata.drop_all(conn)
+        self.tables.metadata.create_all(conn)
+        self._ensure_position(conn)
+        conn.execute(m.insert().values(name=POSITION_NAME, schema_version=code))
+        self.schema_reset = (stored, code)
 
     def drop(self) -> None:
         """Drop this projector's tables (the events are untouched)."""

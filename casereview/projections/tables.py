@@ -24,10 +24,26 @@ from sqlalchemy import (
 )
 
 POSITION_NAME = "casereview"
-"""The row of `projection_position` this projector advances."""
+"""The row of `projection_position` (and of `projection_meta`) this projector owns."""
 
-DIGESTED = ("cases", "complaints", "deadlines", "letters")
-"""The read-model tables compared by `verify` (the position is bookkeeping, not a read model)."""
+SCHEMA_VERSION = 2
+"""The read models' shape. Bump it whenever a table or column here changes, or a handler in
+apply.py/tracking.py starts filling rows differently: `Projector.create()` finds the version
+stored in `projection_meta`, and when it differs from this one (or is missing beside a position
+already advanced) it drops the read models and starts them again from position 0, so the next
+catch-up replays the whole log. The log is the truth; read models are disposable.
+
+History: 1 = cases, complaints, deadlines, letters; 2 = adds recommendations and actions."""
+
+DIGESTED = (
+    "cases",
+    "complaints",
+    "deadlines",
+    "letters",
+    "recommendations",
+    "actions",
+)
+"""The read-model tables compared by `verify` (position and meta are bookkeeping)."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +54,10 @@ class ProjectionTables:
     complaints: Table
     deadlines: Table
     letters: Table
+    recommendations: Table
+    actions: Table
     position: Table
+    meta: Table
 
     def by_name(self) -> dict[str, Table]:
         """Each table under its name without the prefix."""
@@ -47,12 +66,15 @@ class ProjectionTables:
             "complaints": self.complaints,
             "deadlines": self.deadlines,
             "letters": self.letters,
+            "recommendations": self.recommendations,
+            "actions": self.actions,
             "projection_position": self.position,
+            "projection_meta": self.meta,
         }
 
 
 def make_tables(prefix: str = "") -> ProjectionTables:
-    """A fresh MetaData holding the three tables, their names starting with `prefix`."""
+    """A fresh MetaData holding the read-model tables, their names starting with `prefix`."""
     if prefix and not prefix.replace("_", "").isalnum():
         raise ValueError(f"table prefix {prefix!r}: letters, digits and _ only")
     metadata = MetaData()
@@ -137,12 +159,52 @@ def make_tables(prefix: str = "") -> ProjectionTables:
         Index(f"ix_{prefix}letters_state", "state", "retry_after"),
         Index(f"ix_{prefix}letters_ref", "ref"),
     )
+    # One row per recommendation. `made_on` is the date of the review meeting the
+    # recommendation came from: RecommendationMade carries no business date of its own, and the
+    # case only accepts one while it stands at "reviewed", so the case's `reviewed_on` at that
+    # moment is the meeting's date (the recording time's UK date only if that were ever unset).
+    recommendations = Table(
+        f"{prefix}recommendations",
+        metadata,
+        Column("ref", String(64), primary_key=True),
+        Column("recommendation_id", String(16), primary_key=True),
+        Column("agency", String(200), nullable=False),
+        Column("due_on", Date),
+        Column("made_on", Date, nullable=False),
+        Index(f"ix_{prefix}recommendations_due", "due_on"),
+    )
+    actions = Table(
+        f"{prefix}actions",
+        metadata,
+        Column("ref", String(64), primary_key=True),
+        Column("action_id", String(16), primary_key=True),
+        Column("recommendation_id", String(16), nullable=False),
+        Column("owner", String(200), nullable=False),
+        Column("due_on", Date, nullable=False),
+        Column("completed_on", Date),
+        Index(f"ix_{prefix}actions_recommendation", "ref", "recommendation_id"),
+    )
     position = Table(
         f"{prefix}projection_position",
         metadata,
         Column("name", String(64), primary_key=True),
         Column("notification_id", BigInteger, nullable=False),
     )
+    meta = Table(
+        f"{prefix}projection_meta",
+        metadata,
+        Column("name", String(64), primary_key=True),
+        Column("schema_version", Integer, nullable=False),
+    )
     return ProjectionTables(
-        prefix, metadata, cases, complaints, deadlines, letters, position
+        prefix,
+        metadata,
+        cases,
+        complaints,
+        deadlines,
+        letters,
+        recommendations,
+        actions,
+        position,
+        meta,
     )

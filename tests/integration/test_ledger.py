@@ -1,0 +1,475 @@
+"""The tamper-evident log on SQLite and PostgreSQL: a SHA-256 chain written with every event,
+`log verify`, append-only triggers, and the backfill of a store written before the chain."""
+
+# The SQL below is built from the fixed table names of each store.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+import casereview.cli_log  # registers `log` until cli.py imports it
+import casereview.ledger_postgres
+import casereview.ledger_sqlite
+from casereview.application import CaseReviews
+from casereview.bootstrap import ddl_lock, parse_store_url
+from casereview.cli import cli
+from casereview.commands import CaseService
+from casereview.domain.errors import Conflict
+from casereview.ledger import (
+    APPEND_ONLY_MESSAGE,
+    GENESIS,
+    RECORDER_TOPICS,
+    canonical,
+    log_head,
+    next_chain,
+    verify_log,
+)
+from casereview.ledger_postgres import ChainedPostgresApplicationRecorder
+from casereview.ledger_sqlite import ChainedSQLiteApplicationRecorder
+from tests.conftest import PG_BASE, FixedClock
+
+BY = "officer-1"
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def receive(service: CaseService, name: str = "Zelda Quigley") -> str:
+    return service.receive(
+        area="gosport",
+        received_on=date(2026, 10, 1),
+        applicant_name=name,
+        summary=f"{name} reports shouting from number 3",
+        by=BY,
+    )
+
+
+def add_complaint(service: CaseService, ref: str, agency: str = "police") -> None:
+    service.add_complaint(
+        ref,
+        agency=agency,
+        incident_on=date(2026, 8, 10),
+        reported_on=date(2026, 8, 11),
+        by=BY,
+    )
+
+
+# ----- raw access to the store, past the library ---------------------------------------
+
+
+def tables(db_url: str) -> tuple[str, str]:
+    """(events table, chain table) of the store."""
+    if db_url.startswith("sqlite"):
+        return "stored_events", "event_chain"
+    return "casereview_events", "casereview_event_chain"
+
+
+@contextmanager
+def raw(db_url: str) -> Iterator[Any]:
+    """A DB-API connection to the store in autocommit mode (PostgreSQL: in the test schema)."""
+    store = parse_store_url(db_url)
+    if not store.is_postgres:
+        conn = sqlite3.connect(store.env["SQLITE_DBNAME"], isolation_level=None)
+        try:
+            yield conn
+        finally:
+            conn.close()
+        return
+    import psycopg
+
+    with psycopg.connect(PG_BASE, autocommit=True) as pg:
+        pg.execute(f'SET search_path TO "{store.schema}"')
+        yield pg
+
+
+def scalar(db_url: str, statement: str) -> Any:
+    with raw(db_url) as conn:
+        return conn.execute(statement).fetchone()[0]
+
+
+def refused(db_url: str, statement: str) -> str:
+    """Run a statement that must be refused; the database's message."""
+    import psycopg
+
+    with raw(db_url) as conn, pytest.raises((sqlite3.Error, psycopg.Error)) as caught:
+        conn.execute(statement)
+    return str(caught.value)
+
+
+# ----- the chain ------------------------------------------------------------------------
+
+
+def test_recorder_topics_name_the_chained_recorders_and_bootstrap_uses_them(db_url):
+    assert RECORDER_TOPICS == {
+        "eventsourcing.sqlite": get_topic(ChainedSQLiteApplicationRecorder),
+        "eventsourcing.postgres": get_topic(ChainedPostgresApplicationRecorder),
+    }
+    store = parse_store_url(db_url)
+    assert (
+        store.env["APPLICATION_RECORDER_TOPIC"]
+        == RECORDER_TOPICS[store.env["PERSISTENCE_MODULE"]]
+    )
+
+
+def test_canonical_form_is_length_prefixed_fields_and_the_chain_starts_from_zeros():
+    record = canonical(7, "abc", 2, "t:X", b"{}")
+    assert record == (
+        b"\0\0\0\0\0\0\0\x017"
+        b"\0\0\0\0\0\0\0\x03abc"
+        b"\0\0\0\0\0\0\0\x012"
+        b"\0\0\0\0\0\0\0\x03t:X"
+        b"\0\0\0\0\0\0\0\x02{}"
+    )
+    import hashlib
+
+    assert (
+        next_chain(GENESIS, 7, "abc", 2, "t:X", b"{}")
+        == hashlib.sha256(bytes(32) + record).hexdigest()
+    )
+    # Moving bytes between fields changes the record.
+    assert canonical(7, "ab", 2, "ct:X", b"{}") != record
+
+
+def test_fresh_log_verifies_with_its_event_count_and_a_head_that_changes_with_every_save(
+    service,
+):
+    empty = verify_log(service.app)
+    assert empty.ok and empty.events == 0 and empty.head == GENESIS
+
+    ref = receive(service)
+    first = verify_log(service.app)
+    add_complaint(service, ref)
+    second = verify_log(service.app)
+
+    events = len(service.app.recorder.select_notifications(start=None, limit=1000))
+    assert second.ok and second.first_bad is None and second.reason is None
+    assert second.events == events > first.events > 0
+    assert HEX64.match(first.head) and HEX64.match(second.head)
+    assert first.head != second.head != empty.head
+    assert log_head(service.app) == second.head
+    assert second.to_json() == {
+        "ok": True,
+        "events": events,
+        "head": second.head,
+        "first_bad": None,
+        "reason": None,
+    }
+
+
+def test_every_event_has_one_chain_row_at_its_position(service, db_url):
+    ref = receive(service)
+    add_complaint(service, ref)
+    events, chain = tables(db_url)
+    position = "rowid" if db_url.startswith("sqlite") else "notification_id"
+
+    unchained = scalar(
+        db_url,
+        f"SELECT COUNT(*) FROM {events} e LEFT JOIN {chain} c "
+        f"ON c.position = e.{position} WHERE c.position IS NULL",
+    )
+    assert unchained == 0
+    assert scalar(db_url, f"SELECT COUNT(*) FROM {chain}") == scalar(
+        db_url, f"SELECT COUNT(*) FROM {events}"
+    )
+
+
+def test_a_save_that_fails_with_a_conflict_writes_no_chain_row(
+    service, service_factory, db_url
+):
+    ref = receive(service)
+    other = service_factory()
+    first = service.app.get_case(ref)
+    second = other.app.get_case(ref)
+    for case, agency in ((first, "police"), (second, "council")):
+        case.record_complaint(
+            agency=agency,
+            incident_on=date(2026, 9, 1),
+            reported_on=date(2026, 9, 2),
+            complainant=case.applicant,
+            at=case.modified_on,
+            by=BY,
+        )
+    service.app.save(first)
+    _, chain = tables(db_url)
+    rows_before = scalar(db_url, f"SELECT COUNT(*) FROM {chain}")
+    head_before = log_head(service.app)
+
+    with pytest.raises(IntegrityError):
+        other.app.save(second)
+
+    assert scalar(db_url, f"SELECT COUNT(*) FROM {chain}") == rows_before
+    assert log_head(other.app) == head_before
+    report = verify_log(other.app)
+    assert report.ok and report.head == head_before
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(service_factory):
+    services = [service_factory() for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def write(service: CaseService, name: str) -> None:
+        try:
+            for i in range(5):
+                for _ in range(20):  # writers race for the area's reference sequence
+                    try:
+                        ref = receive(service, f"{name} {i}")
+                        break
+                    except Conflict:
+                        continue
+                add_complaint(service, ref)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=write, args=(s, f"Writer {n}"))
+        for n, s in enumerate(services)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    report = verify_log(services[0].app)
+    events = services[0].app.recorder.select_notifications(start=None, limit=1000)
+    assert report.ok, report
+    assert report.events == len(events)
+
+
+# ----- append-only ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table_index", [0, 1], ids=["events", "chain"])
+def test_update_and_delete_are_refused_on_the_event_and_chain_tables(
+    service, db_url, table_index
+):
+    receive(service)
+    table = tables(db_url)[table_index]
+    column = "topic" if table_index == 0 else "chain"
+
+    assert APPEND_ONLY_MESSAGE in refused(
+        db_url, f"UPDATE {table} SET {column} = {column}"
+    )
+    assert APPEND_ONLY_MESSAGE in refused(db_url, f"DELETE FROM {table}")
+    if not db_url.startswith("sqlite"):
+        assert APPEND_ONLY_MESSAGE in refused(db_url, f"TRUNCATE {table}")
+    assert verify_log(service.app).ok
+
+
+# ----- tampering, found by `log verify` ---------------------------------------------------
+
+
+def sqlite_copy(db_url: str, tmp_path: Path) -> Path:
+    """A consistent copy of a live SQLite store (WAL included), by the backup API."""
+    copy = tmp_path / "copy.db"
+    with raw(db_url) as source:
+        target = sqlite3.connect(copy)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    return copy
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_changed_byte_in_a_sqlite_copy_fails_log_verify_naming_its_position(
+    service, db_url, tmp_path: Path
+):
+    ref = receive(service)
+    add_complaint(service, ref)
+    add_complaint(service, ref, agency="council")
+    intact = verify_log(service.app)
+    copy = sqlite_copy(db_url, tmp_path)
+    conn = sqlite3.connect(copy, isolation_level=None)
+    try:
+        position = conn.execute(
+            "SELECT rowid FROM stored_events ORDER BY rowid LIMIT 1 OFFSET 3"
+        ).fetchone()[0]
+        state = bytearray(
+            conn.execute(
+                "SELECT state FROM stored_events WHERE rowid = ?", (position,)
+            ).fetchone()[0]
+        )
+        state[len(state) // 2] ^= 0x01  # one bit of one byte
+        with pytest.raises(sqlite3.Error, match=APPEND_ONLY_MESSAGE):
+            conn.execute(
+                "UPDATE stored_events SET state = ? WHERE rowid = ?",
+                (bytes(state), position),
+            )
+        conn.execute("DROP TRIGGER stored_events_no_update")
+        conn.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?",
+            (bytes(state), position),
+        )
+    finally:
+        conn.close()
+    runner = CliRunner()
+
+    text = runner.invoke(cli, ["--db", f"sqlite:///{copy}", "log", "verify"])
+    as_json = runner.invoke(
+        cli, ["--db", f"sqlite:///{copy}", "log", "verify", "--json"]
+    )
+    untouched = runner.invoke(cli, ["--db", db_url, "log", "verify", "--json"])
+
+    assert text.exit_code == 3, (text.output, text.stderr)
+    assert (
+        f"Error: the event log fails verification at position {position}: "
+        in text.stderr
+    )
+    assert as_json.exit_code == 3
+    report = json.loads(as_json.stdout)
+    assert report["ok"] is False
+    assert report["first_bad"] == position
+    assert report["events"] == intact.events
+    assert HEX64.match(report["head"]) and report["head"] != intact.head
+    assert untouched.exit_code == 0, untouched.stderr
+    assert json.loads(untouched.stdout) == {**intact.to_json()}
+
+
+def unguard(conn: Any, db_url: str, table: str) -> None:
+    """What someone with the owner's rights can do: take the append-only triggers off."""
+    if db_url.startswith("sqlite"):
+        conn.execute(f"DROP TRIGGER {table}_no_update")
+        conn.execute(f"DROP TRIGGER {table}_no_delete")
+    else:
+        conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER casereview_append_only")
+
+
+def test_a_rewritten_event_is_found_at_its_position_once_the_triggers_are_off(
+    service, db_url
+):
+    ref = receive(service)
+    add_complaint(service, ref)
+    events, _ = tables(db_url)
+    position = "rowid" if db_url.startswith("sqlite") else "notification_id"
+    notifications = service.app.recorder.select_notifications(start=None, limit=100)
+    target = notifications[2].id
+    with raw(db_url) as conn:
+        unguard(conn, db_url, events)
+        conn.execute(
+            f"UPDATE {events} SET topic = topic || 'x' WHERE {position} = {target}"
+        )
+
+    report = verify_log(service.app)
+
+    assert not report.ok
+    assert report.first_bad == target
+    assert report.events == len(notifications)
+    assert report.head == next_chain(
+        next_chain(GENESIS, *fields(notifications[0])), *fields(notifications[1])
+    )
+
+
+def fields(n: Any) -> tuple[Any, ...]:
+    return (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+
+
+def test_a_removed_event_is_found_at_its_position(service, db_url):
+    ref = receive(service)
+    add_complaint(service, ref)
+    events, _ = tables(db_url)
+    position = "rowid" if db_url.startswith("sqlite") else "notification_id"
+    notifications = service.app.recorder.select_notifications(start=None, limit=100)
+    target = notifications[1].id
+    with raw(db_url) as conn:
+        unguard(conn, db_url, events)
+        conn.execute(f"DELETE FROM {events} WHERE {position} = {target}")
+
+    report = verify_log(service.app)
+
+    assert not report.ok
+    assert report.first_bad == target
+    assert "no event" in (report.reason or "")
+    assert report.events == len(notifications) - 1
+
+
+def test_log_verify_prints_the_event_count_and_head_and_exits_0(service, db_url):
+    receive(service)
+    head = log_head(service.app)
+
+    result = CliRunner().invoke(cli, ["--db", db_url, "log", "verify"])
+
+    assert result.exit_code == 0, result.stderr
+    assert head in result.stdout
+    assert "intact" in result.stdout
+
+
+def test_an_event_written_past_the_chained_recorder_is_reported(service, db_url):
+    ref = receive(service)
+    plain = plain_app(db_url)
+    try:
+        case = plain.get_case(ref)
+        case.record_complaint(
+            agency="police",
+            incident_on=date(2026, 9, 1),
+            reported_on=date(2026, 9, 2),
+            complainant=case.applicant,
+            at=case.modified_on,
+            by=BY,
+        )
+        recordings = plain.save(case)
+    finally:
+        plain.close()
+
+    report = verify_log(service.app)
+
+    assert not report.ok
+    assert report.first_bad == recordings[0].notification.id
+    assert "no chain row" in (report.reason or "")
+
+
+# ----- stores written before the chain ----------------------------------------------------
+
+
+def plain_app(db_url: str) -> CaseReviews:
+    """The application with the library's own recorder: no chain, no triggers."""
+    store = parse_store_url(db_url)
+    env = dict(store.env)
+    del env["APPLICATION_RECORDER_TOPIC"]
+    with ddl_lock(store):  # creates the test schema on PostgreSQL
+        return CaseReviews(env=env, clock=FixedClock())
+
+
+def test_a_store_written_before_the_chain_is_backfilled_on_first_use_and_verifies(
+    db_url, service_factory, monkeypatch
+):
+    # Small batches, so the backfill and the walk both go past a batch boundary.
+    monkeypatch.setattr(casereview.ledger_sqlite, "BATCH_SIZE", 3)
+    monkeypatch.setattr(casereview.ledger_postgres, "BATCH_SIZE", 3)
+    plain = plain_app(db_url)
+    try:
+        ref = plain.receive_application(
+            area="gosport",
+            received_on=date(2026, 10, 1),
+            applicant_name="Zelda Quigley",
+            by=BY,
+        )
+        events = len(plain.recorder.select_notifications(start=None, limit=1000))
+    finally:
+        plain.close()
+
+    service = service_factory()
+    backfilled = verify_log(service.app, batch_size=3)
+    add_complaint(service, ref)
+    after = verify_log(service.app)
+
+    assert backfilled.ok and backfilled.events == events > 0
+    assert HEX64.match(backfilled.head) and backfilled.head != GENESIS
+    assert after.ok and after.events > events and after.head != backfilled.head
+    _, chain = tables(db_url)
+    assert scalar(db_url, f"SELECT COUNT(*) FROM {chain}") == after.events
+    # Opening it again recomputes nothing.
+    assert service_factory().app.recorder.backfill_chain() == 0
+    assert verify_log(service.app) == after
