@@ -7,7 +7,9 @@ database is `ServiceUnavailable`, an unknown stream is `CaseNotFound`.
 
 from __future__ import annotations
 
+import random
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,7 +42,7 @@ T = TypeVar("T")
 # Given a case just changed and how many steps it had before, the other aggregates to save.
 FollowUpHook = Callable[[Case, int], Sequence[Aggregate]]
 REF_PATTERN = re.compile(r"^[A-Z][A-Z0-9-]*-\d{4}-\d{4,}$")
-RETRIES = 5
+RETRIES = 8
 
 
 class DateAsISO(Transcoding):
@@ -143,7 +145,7 @@ class CaseReviews(Application[UUID]):
         """Run `command` on the latest case and save it, with whatever its new steps start or
         end (deadlines, letters) in the same transaction; retry on a clash, re-checking every
         rule on the fresh case."""
-        for _ in range(RETRIES):
+        for attempt in range(RETRIES):
             case = self.get_case(ref)
             steps_before = len(case.steps)
             result = command(case)
@@ -152,6 +154,7 @@ class CaseReviews(Application[UUID]):
                 with translate_store_errors():
                     self.save(case, *extra)
             except Conflict:
+                _pause(attempt)
                 continue
             return result
         raise Conflict(
@@ -196,7 +199,7 @@ class CaseReviews(Application[UUID]):
         applicant = Person(new_person_id(), applicant_name, email, address)
         victim = Person(new_person_id(), on_behalf_of) if on_behalf_of else None
         subject = (victim or applicant).id
-        for _ in range(RETRIES):
+        for attempt in range(RETRIES):
             at = self.clock()
             sequence = self._sequence(area, received_on.year, at)
             ref = sequence.issue(at=at)
@@ -220,6 +223,7 @@ class CaseReviews(Application[UUID]):
                 with translate_store_errors():
                     self.save(sequence, case, *extra)
             except Conflict:
+                _pause(attempt)
                 continue
             return ref
         raise Conflict(
@@ -260,6 +264,11 @@ class CaseReviews(Application[UUID]):
                     break
                 version = e.originator_version
         return version
+
+
+def _pause(attempt: int) -> None:
+    """Back off a little, with jitter, before retrying a clash, so racing writers spread out."""
+    time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # noqa: S311 - jitter, not security
 
 
 def normalise_ref(ref: str) -> str:

@@ -253,4 +253,4 @@ def _is_unavailable(exc: BaseException) -> bool:
 
 
 # Importing the command modules registers their commands on `cli`.
-from casereview import cli_commands, cli_ops, cli_read, cli_stats, demo  # noqa: E402, F401
+from casereview import cli_commands, cli_log, cli_ops, cli_read, cli_stats, demo  # noqa: E402, F401

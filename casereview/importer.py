@@ -11,6 +11,7 @@ file with its line number and the reason; the good rows are recorded.
 from __future__ import annotations
 
 import csv
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -136,6 +137,33 @@ def batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+class CaseCache:
+    """Cases kept between batches (most recently used), with the (agency, agency_ref) pairs
+    each already holds, so a case touched by many batches is read from the log once."""
+
+    def __init__(self, service: CaseService, size: int = 2000) -> None:
+        self.service, self.size = service, size
+        self.cases: OrderedDict[str, tuple[Case, set[tuple[str, str | None]]]] = (
+            OrderedDict()
+        )
+
+    def get(self, ref: str) -> tuple[Case, set[tuple[str, str | None]]]:
+        found = self.cases.get(ref)
+        if found is None:
+            case = self.service.app.get_case(ref)
+            found = (case, {(c.agency, c.agency_ref) for c in case.complaints.values()})
+            self.cases[ref] = found
+            if len(self.cases) > self.size:
+                self.cases.popitem(last=False)
+        self.cases.move_to_end(ref)
+        return found
+
+    def forget(self, refs: Iterable[str]) -> None:
+        """After a clash: these cases changed elsewhere (or hold unsaved events)."""
+        for ref in refs:
+            self.cases.pop(ref, None)
+
+
 def import_complaints(
     service: CaseService,
     path: Path,
@@ -149,6 +177,7 @@ def import_complaints(
     flat: nothing is kept per row once its batch is saved)."""
     result = ImportResult()
     today = service.today()
+    cache = CaseCache(service)
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
@@ -161,7 +190,7 @@ def import_complaints(
                     rows.append(parse_row(line, raw, today))
                 except RowError as exc:
                     result.pending.append((line, str(exc), raw))
-            _record_batch(service, rows, result, by)
+            _record_batch(service, cache, rows, result, by)
             result.rejected += len(result.pending)
             if reject is not None:
                 for rejection in sorted(result.pending, key=lambda r: r[0]):
@@ -173,26 +202,24 @@ def import_complaints(
 
 
 def _record_batch(
-    service: CaseService, rows: list[Row], result: ImportResult, by: str
+    service: CaseService,
+    cache: CaseCache,
+    rows: list[Row],
+    result: ImportResult,
+    by: str,
 ) -> None:
     """Record a batch in one transaction, retried on a clash (each retry re-reads the cases)."""
     for _ in range(5):
-        cases: dict[str, Case] = {}
-        known: dict[str, set[tuple[str, str | None]]] = {}
+        touched: dict[str, Case] = {}
         outcome = ImportResult()
+        at = service.app.clock()
         for row in rows:
-            case = cases.get(row.case_ref)
-            if case is None:
-                try:
-                    case = service.app.get_case(row.case_ref)
-                except (CaseNotFound, InvalidInput) as exc:
-                    outcome.pending.append((row.line, str(exc), _raw(row)))
-                    continue
-                cases[row.case_ref] = case
-                known[row.case_ref] = {
-                    (c.agency, c.agency_ref) for c in case.complaints.values()
-                }
-            if (row.agency, row.agency_ref) in known[row.case_ref]:
+            try:
+                case, known = cache.get(row.case_ref)
+            except (CaseNotFound, InvalidInput) as exc:
+                outcome.pending.append((row.line, str(exc), _raw(row)))
+                continue
+            if (row.agency, row.agency_ref) in known:
                 outcome.already += 1
                 continue
             try:
@@ -206,25 +233,28 @@ def _record_batch(
                     summary=Personal(case.victim_id, row.summary)
                     if row.summary
                     else None,
-                    at=service.app.clock(),
+                    at=at,
                     by=by,
                 )
             except (InvalidInput, RuleViolation) as exc:
                 outcome.pending.append((row.line, str(exc), _raw(row)))
                 continue
-            known[row.case_ref].add((row.agency, row.agency_ref))
+            touched[row.case_ref] = case
+            known.add((row.agency, row.agency_ref))
             outcome.recorded += 1
         try:
             with translate_store_errors():
-                service.app.save(*cases.values())
+                service.app.save(*touched.values())
         except Conflict:
+            cache.forget(touched)
             continue
         result.recorded += outcome.recorded
         result.already += outcome.already
         result.pending.extend(outcome.pending)
         return
     raise Conflict(
-        "the cases in this file kept changing while it was imported; nothing more was written; re-run the import (recorded rows are skipped)"
+        "the cases in this file kept changing while it was imported; nothing more was "
+        "written; re-run the import (recorded rows are skipped)"
     )
 
 

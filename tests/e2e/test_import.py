@@ -145,7 +145,7 @@ def test_an_import_killed_at_random_points_then_rerun_records_every_row_once(
         for i in range(20)
     ]
     source = tmp_path / "export.csv"
-    rows = 3000
+    rows = 2000
     with source.open("w", encoding="utf-8") as out:
         out.write(HEADER)
         for n in range(rows):
@@ -170,7 +170,7 @@ def test_an_import_killed_at_random_points_then_rerun_records_every_row_once(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(chance.uniform(0.6, 2.5))
+        time.sleep(chance.uniform(0.5, 1.6))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             killed += 1
