@@ -169,7 +169,7 @@ def import_complaints(
     path: Path,
     *,
     by: str,
-    batch_size: int = 500,
+    batch_size: int = 2000,
     progress: Callable[[int], None] | None = None,
     reject: Callable[[Rejection], None] | None = None,
 ) -> ImportResult:

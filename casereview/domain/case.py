@@ -248,6 +248,8 @@ class Case(Aggregate):
             self.people[victim.id] = victim
         self.acknowledged_on: date | None = None
         self.complaints: dict[str, Complaint] = {}
+        # (agency, agency_ref) -> complaint id: an agency's reference names one complaint.
+        self.agency_refs: dict[tuple[str, str], str] = {}
         self.corrections: list[tuple[str, dict[str, Any], Personal]] = []
         self.decisions: list[StandingDecision] = []
         self.decision: StandingDecision | None = None
@@ -339,13 +341,7 @@ class Case(Aggregate):
         _not_before(
             "--reported-on", reported_on, "the incident it reports", incident_on
         )
-        if agency_ref:
-            for existing in self.complaints.values():
-                if (existing.agency, existing.agency_ref) == (agency, agency_ref):
-                    raise RuleViolation(
-                        f"{self.ref}: {agency} reference {agency_ref!r} is already recorded "
-                        f"as complaint {existing.id}"
-                    )
+        self._refuse_known_reference(agency, agency_ref)
         complaint_id = self.next_complaint_id()
         self.trigger_event(
             self.ComplaintRecorded,
@@ -378,6 +374,8 @@ class Case(Aggregate):
         recorded_by: str,
     ) -> None:
         self.people.setdefault(complainant.id, complainant)
+        if agency_ref:
+            self.agency_refs[(agency, agency_ref)] = complaint_id
         self.complaints[complaint_id] = Complaint(
             id=complaint_id,
             agency=agency,
@@ -389,6 +387,16 @@ class Case(Aggregate):
             hate=hate,
             summary=summary,
         )
+
+    def _refuse_known_reference(
+        self, agency: str, agency_ref: str | None, but: str | None = None
+    ) -> None:
+        existing = self.agency_refs.get((agency, agency_ref or ""))
+        if agency_ref and existing is not None and existing != but:
+            raise RuleViolation(
+                f"{self.ref}: {agency} reference {agency_ref!r} is already recorded "
+                f"as complaint {existing}"
+            )
 
     def complaint(self, complaint_id: str) -> Complaint:
         found = self.complaints.get(complaint_id.upper())
@@ -420,6 +428,9 @@ class Case(Aggregate):
                 f"{self.ref} {current.id}: the correction changes nothing"
             )
         corrected = replace(current, **changed)
+        self._refuse_known_reference(
+            corrected.agency, corrected.agency_ref, but=current.id
+        )
         _not_before(
             "--reported-on",
             corrected.reported_on,
@@ -443,7 +454,12 @@ class Case(Aggregate):
         reason: Personal,
         recorded_by: str,
     ) -> None:
-        self.complaints[complaint_id] = replace(self.complaints[complaint_id], **fields)
+        old = self.complaints[complaint_id]
+        new = replace(old, **fields)
+        self.agency_refs.pop((old.agency, old.agency_ref or ""), None)
+        if new.agency_ref:
+            self.agency_refs[(new.agency, new.agency_ref)] = complaint_id
+        self.complaints[complaint_id] = new
         self.corrections.append((complaint_id, dict(fields), reason))
 
     # ----- threshold ----------------------------------------------------------------------
