@@ -167,14 +167,26 @@ def case_history(cfg: Config, ref: str, as_json: bool) -> None:
     """
     from casereview.views import history_view
 
-    rows = history_view(cfg.service.app.case_events(ref))
+    rows = history_view(*_events_and_positions(cfg, ref))
     if as_json:
         emit(rows)
         return
     for row in rows:
         click.echo(
-            f"{row['version']:>3}  {row['recorded_at']}  {row['recorded_by']:<12} {row['event']}"
+            f"{row['version']:>3}  #{row['position']:<8} {row['recorded_at']}  "
+            f"{row['recorded_by']:<12} {row['event']}"
         )
+
+
+def _events_and_positions(cfg: Config, ref: str) -> tuple[list[Any], dict[int, int]]:
+    """A case's events and each one's position in the whole log."""
+    from casereview.application import normalise_ref
+    from casereview.domain.case import case_id
+    from casereview.ledger import stream_positions
+
+    app = cfg.service.app
+    events = app.case_events(ref)
+    return events, stream_positions(app, case_id(normalise_ref(ref)))
 
 
 @case.command("diff")
@@ -195,7 +207,7 @@ def case_diff(cfg: Config, ref: str, from_: str, to: str, as_json: bool) -> None
     start, end = parse_moment("FROM", from_), parse_moment("TO", to)
     rows = [
         r
-        for r in history_view(cfg.service.app.case_events(ref))
+        for r in history_view(*_events_and_positions(cfg, ref))
         if start < _moment(r["recorded_at"]) <= end
     ]
     if as_json:

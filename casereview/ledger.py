@@ -141,6 +141,10 @@ class ChainedRecorder(Protocol):
         consistent snapshot of the store."""
         ...
 
+    def positions(self, originator_id: UUID) -> dict[int, int]:
+        """The log position of each version of one stream (what `log verify` names)."""
+        ...
+
 
 @dataclass(frozen=True)
 class LogReport:
@@ -170,6 +174,11 @@ def chained_recorder(app: Application[Any]) -> ChainedRecorder:
             f"(expected APPLICATION_RECORDER_TOPIC to be one of {sorted(RECORDER_TOPICS.values())})"
         )
     return recorder
+
+
+def stream_positions(app: Application[Any], originator_id: UUID) -> dict[int, int]:
+    """Version -> log position for one stream."""
+    return chained_recorder(app).positions(originator_id)
 
 
 def log_head(app: Application[Any]) -> str:

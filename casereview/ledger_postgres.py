@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -229,6 +230,17 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute(self.select_head_statement)
             row = curs.fetchone()
             return str(row["chain"]) if row is not None else GENESIS
+
+    def positions(self, originator_id: UUID) -> dict[int, int]:
+        statement = SQL(
+            "SELECT originator_version, notification_id FROM {}.{} WHERE originator_id = %s"
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(statement, (originator_id,))
+            return {
+                int(row["originator_version"]): int(row["notification_id"])
+                for row in curs.fetchall()
+            }
 
     def audit_rows(self, batch_size: int = BATCH_SIZE) -> Iterator[AuditRow]:
         with self.datastore.transaction(commit=False) as curs:

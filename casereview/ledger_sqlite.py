@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import OperationalError, PersistenceError
 from eventsourcing.sqlite import (
@@ -171,6 +172,15 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             c.execute(self.select_head_statement)
             head = c.fetchone()
             return str(head["chain"]) if head is not None else GENESIS
+
+    def positions(self, originator_id: UUID) -> dict[int, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_version, rowid FROM {self.events_table_name} "  # noqa: S608
+                "WHERE originator_id = ?",
+                (originator_id.hex,),
+            )
+            return {int(row[0]): int(row[1]) for row in c.fetchall()}
 
     def audit_rows(self, batch_size: int = BATCH_SIZE) -> Iterator[AuditRow]:
         with self.datastore.transaction(

@@ -144,11 +144,15 @@ def event_name(event: Any) -> str:
     return str(topic).split(":", 1)[-1]
 
 
-def history_view(events: list[Any]) -> list[dict[str, Any]]:
-    """`case history --json`: oldest first."""
+def history_view(
+    events: list[Any], positions: dict[int, int] | None = None
+) -> list[dict[str, Any]]:
+    """`case history --json`: oldest first; `position` is the event's place in the whole log
+    (the position `log verify` names)."""
+    positions = positions or {}
     return [
         {
-            "position": position,
+            "position": positions.get(e.originator_version, ordinal),
             "version": e.originator_version,
             "event": event_name(e),
             "recorded_at": e.timestamp.isoformat(),
@@ -159,7 +163,7 @@ def history_view(events: list[Any]) -> list[dict[str, Any]]:
                 if k not in BASE_FIELDS and k != "recorded_by"
             },
         }
-        for position, e in enumerate(events, start=1)
+        for ordinal, e in enumerate(events, start=1)
     ]
 
 
