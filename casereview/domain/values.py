@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
-
 from casereview.domain.personal import Personal
 
-ApplicantKind = Literal["victim", "on-behalf", "community", "business"]
 APPLICANT_KINDS: tuple[str, ...] = ("victim", "on-behalf", "community", "business")
 
-Status = Literal[
-    "received",
-    "acknowledged",
-    "threshold_not_met",
-    "threshold_met",
-    "meeting_scheduled",
-    "reviewed",
-    "outcome_sent",
-    "appealed",
-    "appeal_decided",
-    "closed",
-    "withdrawn",
-]
+# The lifecycle of DOMAIN.md section 4, in order; `case show` and `case list` use these names.
 STATUSES: tuple[str, ...] = (
     "received",
     "acknowledged",
@@ -37,7 +22,6 @@ STATUSES: tuple[str, ...] = (
     "closed",
     "withdrawn",
 )
-ReopensAt = Literal["threshold", "review"]
 
 
 @dataclass(frozen=True)
