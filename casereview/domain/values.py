@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+
 from casereview.domain.personal import Personal
 
 APPLICANT_KINDS: tuple[str, ...] = ("victim", "on-behalf", "community", "business")
