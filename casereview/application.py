@@ -252,8 +252,24 @@ class CaseReviews(Application[UUID]):
 
     def version_at(self, ref: str, moment: datetime) -> int | None:
         """The case's version as recorded at `moment` (None if it did not exist yet)."""
-        self.get_case(ref)  # a missing case is CaseNotFound, not "not yet"
-        return self.stream_version_at(case_id(normalise_ref(ref)), moment)
+        found = self.case_as_at(ref, moment)
+        return None if found is None else found.version
+
+    def case_as_at(self, ref: str, moment: datetime) -> Case | None:
+        """The case exactly as recorded at `moment`: its events up to then, folded once
+        (later corrections not applied); None if it was received after `moment`."""
+        ref = normalise_ref(ref)
+        case: Case | None = None
+        seen = False
+        with translate_store_errors():
+            for e in self.events.get(case_id(ref)):
+                seen = True
+                if not isinstance(e, Case.Event) or e.timestamp > moment:
+                    break
+                case = e.mutate(case)
+        if not seen:
+            raise CaseNotFound(ref)
+        return case
 
     def stream_version_at(self, stream: UUID, moment: datetime) -> int | None:
         """Any stream's version as recorded at `moment`; None if it had no event by then."""

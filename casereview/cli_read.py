@@ -72,13 +72,15 @@ def case_show(cfg: Config, ref: str, as_at: str | None, as_json: bool) -> None:
     from casereview.views import case_view, deadline_view
 
     app = cfg.service.app
-    version, moment = None, None
+    moment = None
     if as_at:
         moment = parse_moment("--as-at", as_at)
-        version = app.version_at(ref, moment)
-        if version is None:
+        past = app.case_as_at(ref, moment)
+        if past is None:
             raise CaseNotFound(f"{ref.upper()} as at {as_at}")
-    case = app.get_case(ref, version=version)
+        case = past
+    else:
+        case = app.get_case(ref)
     found = case_deadlines(app, case, cfg.service.procedure_for(case), moment)
     view = case_view(case, [deadline_view(d) for d in found])
     if as_json:

@@ -1,0 +1,1 @@
+"""Benchmarks of the casereview engine: `python benchmarks/run.py [--quick|--full] [--json]`."""

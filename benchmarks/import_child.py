@@ -1,0 +1,106 @@
+"""One complaint import in a process of its own, so its peak memory can be read alone.
+
+`python benchmarks/import_child.py STORE_URL FILE.csv --clock ISO [--batch-size N]
+[--progress]` imports the file with `casereview.importer.import_complaints` and prints one JSON
+object: rows recorded, already recorded and rejected, the seconds the import took (the service
+already built, so start-up is not counted), and `maxrss_kb`, this process's peak resident set
+size (`resource.getrusage(RUSAGE_SELF).ru_maxrss` read at its end: the interpreter, the
+libraries and the import together, as the `casereview complaint import` process would hold).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("store")
+    parser.add_argument("csv", type=Path)
+    parser.add_argument(
+        "--clock", required=True, help="ISO timestamp the clock starts at"
+    )
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--progress", action="store_true")
+    args = parser.parse_args()
+
+    from casereview.bootstrap import build_service, parse_store_url
+    from casereview.importer import RejectFile, import_complaints
+    from casereview.policies import SHIPPED_POLICIES
+
+    start = datetime.fromisoformat(args.clock)
+    began = time.perf_counter()
+
+    def clock() -> datetime:  # a fixed start that ticks with real time
+        return start + timedelta(seconds=time.perf_counter() - began)
+
+    service = build_service(parse_store_url(args.store), SHIPPED_POLICIES, clock=clock)
+    total = sum(1 for _ in args.csv.open(encoding="utf-8")) - 1
+    reject_path = args.csv.with_suffix(".rejects.csv")
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("  importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+    )
+    with (
+        reject_path.open("w", newline="", encoding="utf-8") as rejects,
+        Progress(
+            *columns,
+            console=console,
+            disable=not (args.progress and console.is_terminal),
+            transient=True,
+        ) as bar,
+    ):
+        task = bar.add_task("rows", total=total, rate="")
+        done = 0
+        t0 = time.perf_counter()
+
+        def progress(n: int) -> None:
+            nonlocal done
+            done += n
+            rate = done / max(time.perf_counter() - t0, 1e-9)
+            bar.update(task, advance=n, rate=f"{rate:,.0f} rows/s")
+
+        result = import_complaints(
+            service,
+            args.csv,
+            by="benchmark",
+            batch_size=args.batch_size,
+            progress=progress,
+            reject=RejectFile(rejects),
+        )
+        seconds = time.perf_counter() - t0
+    service.app.close()
+    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "rows": total,
+                "recorded": result.recorded,
+                "already_recorded": result.already,
+                "rejected": result.rejected,
+                "seconds": seconds,
+                "maxrss_kb": maxrss_kb,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
