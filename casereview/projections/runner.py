@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy.exc
 from eventsourcing.utils import get_topic
-from sqlalchemy import Connection, Engine, Table, and_, or_, select
+from sqlalchemy import Connection, Engine, Select, Table, and_, or_, select
 
 from casereview.bootstrap import Store, ddl_lock
 from casereview.domain.case import CASE_EVENTS
 from casereview.domain.deadline import DEADLINE_EVENTS
 from casereview.domain.letter import LETTER_EVENTS
 from casereview.projections import tables as schema
-from casereview.projections.apply import apply_event
+from casereview.projections.batch import BatchWriter
 from casereview.projections.db import IMMEDIATE, make_engine, unavailable_as_error
 from casereview.projections.tables import DIGESTED, POSITION_NAME, make_tables
 
@@ -38,6 +38,11 @@ TOPICS: tuple[str, ...] = tuple(
     get_topic(cls) for cls in (*CASE_EVENTS, *DEADLINE_EVENTS, *LETTER_EVENTS)
 )
 VERIFY_PREFIX = "verify_"
+CATCH_UP_BATCH = 2000
+"""Events per transaction when catching up: big enough that a batch costs a few statements
+per table rather than a few per event, small enough to hold the write lock only briefly."""
+REBUILD_BATCH = 5000
+"""Events per transaction when rebuilding (nobody else writes to fresh tables)."""
 
 Progress = Callable[[int, int], None]
 """Called after each batch with (notification id reached, head of the application log)."""
@@ -70,6 +75,7 @@ class Projector:
         self._owns_engine = engine is None
         with unavailable_as_error():
             self.engine, self._base = engine or make_engine(store)
+        self._writer = BatchWriter(self.tables)
         self._created = False
         self.schema_reset: tuple[int | None, int] | None = None
         """(stored version, code's version) when `create()` found the tables out of date
@@ -172,7 +178,9 @@ class Projector:
         ).scalar_one_or_none()
         return int(found or 0)
 
-    def catch_up(self, progress: Progress | None = None, batch: int = 1000) -> int:
+    def catch_up(
+        self, progress: Progress | None = None, batch: int = CATCH_UP_BATCH
+    ) -> int:
         """Apply every Case event recorded since the position; the number applied."""
         return self._catch_up(progress, batch, stop=None)
 
@@ -217,8 +225,7 @@ class Projector:
             ).rowcount
             if claimed != 1:
                 raise _Overtaken
-            for e in events:
-                apply_event(conn, self.tables, e)
+            self._writer.apply(conn, events)
 
     def rebuild(
         self, progress: Progress | None = None, *, stop: int | None = None
@@ -227,7 +234,7 @@ class Projector:
         (up to notification `stop` when given); the number of events applied."""
         self.drop()
         self.create()
-        return self._catch_up(progress, 1000, stop=stop)
+        return self._catch_up(progress, REBUILD_BATCH, stop=stop)
 
     # ----- verification -------------------------------------------------------------------
 
@@ -305,21 +312,31 @@ class Projector:
     def due_deadlines(self, today: date) -> list[dict[str, Any]]:
         """Open deadlines whose reminder day has come or whose due date has passed."""
         self._ready()
+        with unavailable_as_error(), self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(self._due_query(today))]
+
+    def _due_query(self, today: date) -> Select[Any]:
+        """Each arm of the OR is a range of one index: (ended_on, state, due_on) for the
+        breaches, (ended_on, reminded_on, remind_on) for the reminders; so the check reads
+        only the deadlines needing work, however many are open (SQLite's OR-by-union,
+        PostgreSQL's BitmapOr)."""
         d = self.tables.deadlines.c
-        query = (
+        open_ = (d.ended_on.is_(None), d.state == "open")
+        return (
             select(self.tables.deadlines)
             .where(
-                d.ended_on.is_(None),
-                d.state == "open",
                 or_(
-                    d.due_on < today,
-                    and_(d.reminded_on.is_(None), d.remind_on <= today),
-                ),
+                    and_(*open_, d.due_on < today),
+                    and_(
+                        d.ended_on.is_(None),
+                        d.reminded_on.is_(None),
+                        d.remind_on <= today,
+                        d.state == "open",
+                    ),
+                )
             )
             .order_by(d.due_on, d.deadline_id)
         )
-        with unavailable_as_error(), self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
 
     def deadline_rows(
         self, ref: str | None = None, area: str | None = None, state: str | None = None
