@@ -12,7 +12,14 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from casereview.domain.errors import InvalidInput, RuleViolation
@@ -76,7 +83,12 @@ class _Strict(BaseModel):
 class Threshold(_Strict):
     """The standard count and windows; the Act's values are the strictest allowed."""
 
-    complaints: int = Field(default=ACT_MAX_COMPLAINTS, ge=1)
+    # `count` is accepted as another name for it: procedures say "the count" as often.
+    complaints: int = Field(
+        default=ACT_MAX_COMPLAINTS,
+        ge=1,
+        validation_alias=AliasChoices("complaints", "count"),
+    )
     # Windows may be 0 at schema level so a short window is reported as stricter than the Act
     # (exit 3, naming the field) rather than as a malformed file; negatives are malformed.
     complain_within_months: int = Field(default=ACT_COMPLAIN_WITHIN_MONTHS, ge=0)

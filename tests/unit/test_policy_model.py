@@ -125,6 +125,19 @@ def test_policy_is_accepted_when_it_says_an_unlawful_caveat_does_not_apply(cavea
     assert stricter_than_act(parse_procedure(text, slug="example-borough")) == []
 
 
+def test_policy_is_refused_when_the_count_is_written_as_count_and_above_three():
+    text = policy_text(threshold="[threshold]\ncount = 4\n")
+
+    with pytest.raises(PolicyStricterThanAct, match="threshold.complaints: 4 complaints"):
+        parse_procedure(text, slug="example-borough")
+
+
+def test_policy_reads_count_as_the_number_of_complaints_when_lawful():
+    text = policy_text(threshold="[threshold]\ncount = 2\n")
+
+    assert parse_procedure(text, slug="example-borough").threshold.complaints == 2
+
+
 def test_policy_is_refused_when_application_window_is_five_months():
     text = policy_text(threshold="[threshold]\napply_within_months = 5\n")
 
