@@ -10,6 +10,8 @@ import sys
 import time
 from datetime import date
 
+import pytest
+
 from casereview.bootstrap import parse_store_url
 from casereview.deadlines import case_deadlines
 from casereview.projections.runner import Projector
@@ -79,14 +81,31 @@ def wait_for_line(
     raise AssertionError(f"no line with {text!r}")
 
 
+@pytest.fixture
+def spawn():
+    """Starts schedulers; any still running when the test ends is killed, pass or fail."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(db_url: str, smtp_url: str) -> subprocess.Popen[str]:
+        process = start_scheduler(db_url, smtp_url)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+
+
 def test_each_breach_and_each_email_happen_once_when_schedulers_are_killed_and_doubled(
-    service, db_url
+    service, db_url, spawn
 ):
     refs = overdue_cases(service, 5, 4)
     server = Server()
     server.start()
     try:
-        first = start_scheduler(db_url, server.url)
+        first = spawn(db_url, server.url)
         # Killed between ticks, after its first tick has recorded and sent everything. (A kill
         # in the instant between the mail server accepting a letter and the LetterSent event
         # being saved is the one case SMTP cannot make exactly-once: that letter's claim
@@ -99,9 +118,9 @@ def test_each_breach_and_each_email_happen_once_when_schedulers_are_killed_and_d
             service, 15, 4
         )  # new work arrives while no scheduler runs
 
-        second = start_scheduler(db_url, server.url)
+        second = spawn(db_url, server.url)
         wait_for_line(second, "holding the scheduler lock")
-        third = start_scheduler(db_url, server.url)  # beside a running one: it waits
+        third = spawn(db_url, server.url)  # beside a running one: it waits
         wait_for_line(third, "waiting for it to stop")
         projector = Projector(service.app, parse_store_url(db_url))
         try:
