@@ -109,6 +109,8 @@ class Shortfall:
     have: int
     need: int
     unit: str
+    # A route whose procedure is more generous counts complaints within its own window.
+    window: Window | None = None
 
     @property
     def met(self) -> bool:
@@ -162,6 +164,22 @@ def decide(
     act_count = sum(
         1 for c in ordered if exclusion_reason(c, applied_on, ACT_WINDOW) is None
     )
+    tests = [
+        Shortfall("statutory", act_count, ACT_MAX_COMPLAINTS, "qualifying complaint"),
+        Shortfall("local_count", len(qualifying), t.complaints, "qualifying complaint"),
+    ]
+    tests.extend(
+        _route_tests(
+            ordered, applied_on, procedure, local, hate_application=hate_application
+        )
+    )
+    met_test = next((s for s in tests if s.met), None)
+    if met_test is not None and met_test.window is not None:
+        # Met by a route with a wider window: what counted is what that route counted.
+        reasons = {
+            c.id: exclusion_reason(c, applied_on, met_test.window) for c in ordered
+        }
+        qualifying = [c for c in ordered if reasons[c.id] is None]
 
     explanation = [
         f"Procedure: {procedure.area} ({procedure.version}); the Act's test "
@@ -176,18 +194,12 @@ def decide(
         explanation.append(
             f"{head}: counted" if reason is None else f"{head}: not counted, {reason}"
         )
-    explanation.extend(_same_incident_notes(ordered))
-
-    tests = [
-        Shortfall("statutory", act_count, ACT_MAX_COMPLAINTS, "qualifying complaint"),
-        Shortfall("local_count", len(qualifying), t.complaints, "qualifying complaint"),
-    ]
-    tests.extend(
-        _route_tests(
-            ordered, applied_on, procedure, local, hate_application=hate_application
+    if met_test is not None and met_test.window is not None:
+        explanation.append(
+            f"Counted within {_test_name(met_test.test)}'s own window: "
+            f"{met_test.window.describe_complaint_window()} of the behaviour."
         )
-    )
-    met_test = next((s for s in tests if s.met), None)
+    explanation.extend(_same_incident_notes(ordered))
 
     nearest = missing = None
     if met_test is not None:
@@ -244,9 +256,9 @@ def _route_tests(
 ) -> list[Shortfall]:
     tests = []
     for route in procedure.routes:
-        window = local
+        window, own = local, None
         if route.complain_within_days is not None:
-            window = Window(
+            window = own = Window(
                 local.complain_within_months,
                 max(route.complain_within_days, local.complain_within_days or 0),
                 local.apply_within_months,
@@ -258,7 +270,7 @@ def _route_tests(
             hate = [c for c in counted if c.hate or hate_application]
             tests.append(
                 Shortfall(
-                    "hate", len(hate), route.complaints, "hate-motivated complaint"
+                    "hate", len(hate), route.complaints, "hate-motivated complaint", own
                 )
             )
         elif route.kind == "community" and route.individuals is not None:
@@ -269,6 +281,7 @@ def _route_tests(
                     len(people),
                     route.individuals,
                     "individual complainant",
+                    own,
                 )
             )
     return tests

@@ -294,6 +294,12 @@ def test_threshold_is_met_by_the_community_route_when_five_distinct_people_compl
     assert decision.basis == "route"
     assert decision.route == "community"
     assert "5 individual complainants; 5 needed" in decision.explanation[-1]
+    # What counted is what the route counted, within its own wider window.
+    assert len(decision.qualifying) == 5 and decision.excluded == ()
+    assert any(
+        line.startswith("Counted within the community route's own window: one month or 30 days")
+        for line in decision.explanation
+    )
 
 
 def test_threshold_is_not_met_by_the_community_route_when_one_person_complains_twice():
