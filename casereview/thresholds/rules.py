@@ -196,8 +196,8 @@ def decide(
         )
     if met_test is not None and met_test.window is not None:
         explanation.append(
-            f"Counted within {_test_name(met_test.test)}'s own window: "
-            f"{met_test.window.describe_complaint_window()} of the behaviour."
+            f"Counted within {_test_name(met_test.test)}'s own window: reported within "
+            f"{met_test.window.describe_complaint_window()}."
         )
     explanation.extend(_same_incident_notes(ordered))
 

@@ -297,7 +297,9 @@ def test_threshold_is_met_by_the_community_route_when_five_distinct_people_compl
     # What counted is what the route counted, within its own wider window.
     assert len(decision.qualifying) == 5 and decision.excluded == ()
     assert any(
-        line.startswith("Counted within the community route's own window: one month or 30 days")
+        line.startswith(
+            "Counted within the community route's own window: reported within one month or 30 days"
+        )
         for line in decision.explanation
     )
 
