@@ -128,7 +128,9 @@ def test_policy_is_accepted_when_it_says_an_unlawful_caveat_does_not_apply(cavea
 def test_policy_is_refused_when_the_count_is_written_as_count_and_above_three():
     text = policy_text(threshold="[threshold]\ncount = 4\n")
 
-    with pytest.raises(PolicyStricterThanAct, match=r"threshold\.complaints: 4 complaints"):
+    with pytest.raises(
+        PolicyStricterThanAct, match=r"threshold\.complaints: 4 complaints"
+    ):
         parse_procedure(text, slug="example-borough")
 
 
