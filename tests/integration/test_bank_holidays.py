@@ -128,9 +128,11 @@ def test_one_off_bank_holidays_are_not_working_days_when_announced_before_the_pi
 )
 def test_working_days_are_counted_exactly_when_any_start_and_any_n(division, start, n):
     calendar = calendar_for(division)
-    oracle = ORACLE[division]
 
     due_on = calendar.add_working_days(start, n)
+    # GOV.UK's own list (bundled with govuk-bank-holidays, read offline) where it reaches;
+    # beyond it, the holidays package's lists.
+    oracle = GOVUK if due_on <= GOVUK_LAST else ORACLE[division]
     due = calendar.due(start, Rule(n, "working"))
 
     assert due.due_on == due_on
@@ -156,9 +158,13 @@ def _govuk_dates():
     }
 
 
+GOVUK = _govuk_dates()
+GOVUK_LAST = date(max(GOVUK).year, 12, 31)
+
+
 @pytest.mark.parametrize("division", DIVISIONS)
 def test_weekday_holidays_match_govuk_when_the_bundled_list_covers_the_year(division):
-    govuk = _govuk_dates()
+    govuk = GOVUK
     years = range(min(govuk).year, max(govuk).year + 1)
     calendar = calendar_for(division)
 
