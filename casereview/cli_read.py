@@ -310,7 +310,24 @@ def projections_rebuild(cfg: Config, verify: bool) -> None:
         if not equal:
             raise CaseReviewError("the rebuilt read models differ from the live ones")
         return
-    applied = cfg.projector.rebuild()
+    import sys
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    head = cfg.service.app.recorder.max_notification_id() or 0
+    columns = (
+        TextColumn("rebuilding"),
+        BarColumn(),
+        TextColumn("log position {task.completed:,.0f} of {task.total:,.0f}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, disable=not sys.stderr.isatty(), transient=True) as bar:
+        task = bar.add_task("rebuild", total=head)
+        applied = cfg.projector.rebuild(
+            progress=lambda reached, newest: bar.update(
+                task, completed=reached, total=newest
+            )
+        )
     click.echo(f"rebuilt from {applied} events")
 
 
