@@ -12,7 +12,6 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -89,12 +88,6 @@ class PersonalAsDict(Transcoding):
 
 def new_person_id() -> str:
     return f"p-{uuid4().hex[:16]}"
-
-
-@dataclass(frozen=True)
-class Received:
-    ref: str
-    version: int
 
 
 class CaseReviews(Application[UUID]):
@@ -249,11 +242,6 @@ class CaseReviews(Application[UUID]):
                 for e in self.events.get(case_id(normalise_ref(ref)))
                 if isinstance(e, Case.Event)
             ]
-
-    def version_at(self, ref: str, moment: datetime) -> int | None:
-        """The case's version as recorded at `moment` (None if it did not exist yet)."""
-        found = self.case_as_at(ref, moment)
-        return None if found is None else found.version
 
     def case_as_at(self, ref: str, moment: datetime) -> Case | None:
         """The case exactly as recorded at `moment`: its events up to then, folded once

@@ -162,9 +162,3 @@ def ddl_lock(store: Store) -> Iterator[None]:
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))
-
-
-def ensure_schema(store: Store) -> None:
-    """Create the store's PostgreSQL schema if it is missing."""
-    with ddl_lock(store):
-        pass

@@ -39,7 +39,7 @@ from casereview.domain.records import (
 )
 from casereview.domain.values import Complaint
 from casereview.thresholds.policy import Procedure
-from casereview.thresholds.rules import Decision, decide, long_date
+from casereview.thresholds.rules import Decision, decide
 
 OPEN_ACTION_STATES = ("reviewed", "outcome_sent", "appealed", "appeal_decided")
 CORRECTABLE = ("incident_on", "reported_on", "agency", "agency_ref", "incident", "hate")
@@ -976,13 +976,6 @@ class Case(Aggregate):
         self.closed_on = closed_on
         self.status = "closed"
         self.steps.append(("closed", closed_on))
-
-    def describe_status(self) -> str:
-        if self.status == "appeal_decided" and self.reopened_at:
-            return f"appeal upheld; reopened at the {self.reopened_at}"
-        if self.decision is not None and self.status == "threshold_not_met":
-            return f"threshold not met on {long_date(self.decision.decided_on)}"
-        return self.status.replace("_", " ")
 
 
 CASE_EVENTS: tuple[type[Aggregate.Event], ...] = (

@@ -38,8 +38,3 @@ class Complaint:
     incident: str | None = None
     hate: bool = False
     summary: Personal | None = None
-
-    @property
-    def incident_key(self) -> str:
-        """Reports sharing a key describe one incident; without a key each stands alone."""
-        return self.incident if self.incident else f"#{self.id}"
