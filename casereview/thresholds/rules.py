@@ -174,12 +174,15 @@ def decide(
         )
     )
     met_test = next((s for s in tests if s.met), None)
-    if met_test is not None and met_test.window is not None:
-        # Met by a route with a wider window: what counted is what that route counted.
-        reasons = {
-            c.id: exclusion_reason(c, applied_on, met_test.window) for c in ordered
-        }
-        qualifying = [c for c in ordered if reasons[c.id] is None]
+    # A route that is met within its own wider window counts what it counted too.
+    wider = [(s.test, s.window) for s in tests if s.met and s.window is not None]
+    for _, window in wider:
+        for c in ordered:
+            if reasons[c.id] is not None and not exclusion_reason(
+                c, applied_on, window
+            ):
+                reasons[c.id] = None
+    qualifying = [c for c in ordered if reasons[c.id] is None]
 
     explanation = [
         f"Procedure: {procedure.area} ({procedure.version}); the Act's test "
@@ -194,10 +197,10 @@ def decide(
         explanation.append(
             f"{head}: counted" if reason is None else f"{head}: not counted, {reason}"
         )
-    if met_test is not None and met_test.window is not None:
+    for name, window in wider:
         explanation.append(
-            f"Counted within {_test_name(met_test.test)}'s own window: reported within "
-            f"{met_test.window.describe_complaint_window()}."
+            f"Counted within {_test_name(name)}'s own window: reported within "
+            f"{window.describe_complaint_window()}."
         )
     explanation.extend(_same_incident_notes(ordered))
 
