@@ -346,8 +346,8 @@ def threshold() -> None:
 @click.option("--on", "on", type=DATE, help="Date of the decision (default: today).")
 @click.option(
     "--discretion",
-    type=click.Choice(["met"]),
-    help="Record the relevant bodies' s.104(5) decision.",
+    type=click.Choice(["met", "not-met"]),
+    help="Record the relevant bodies' s.104(5) decision (not-met: a referral decided against).",
 )
 @click.option("--reason", help="The reasons for a discretionary decision.")
 @json_option
@@ -374,12 +374,16 @@ def threshold_decide(
 
     if discretion and not reason:
         raise InvalidInput(
-            "--discretion met needs --reason: the relevant bodies' reasons are recorded"
+            f"--discretion {discretion} needs --reason: the relevant bodies' reasons are recorded"
         )
     if reason and not discretion:
-        raise InvalidInput("--reason goes with --discretion met")
+        raise InvalidInput(
+            "--reason goes with --discretion met or --discretion not-met"
+        )
     on = on or today(cfg)
-    cfg.service.decide_threshold(ref, on, discretion_reason=reason, by=cfg.user)
+    cfg.service.decide_threshold(
+        ref, on, discretion_reason=reason, discretion=discretion or "met", by=cfg.user
+    )
     view = threshold_view(cfg.service.app.get_case(ref))
     assert view is not None  # noqa: S101 - just decided
     cfg.refresh()

@@ -168,7 +168,13 @@ class CaseService:
         return self.policies.in_force(case.area, case.received_on)
 
     def decide_threshold(
-        self, ref: str, on: date, *, discretion_reason: str | None = None, by: str
+        self,
+        ref: str,
+        on: date,
+        *,
+        discretion_reason: str | None = None,
+        discretion: str = "met",
+        by: str,
     ) -> Decision:
         self.not_future("--on", on)
 
@@ -179,6 +185,7 @@ class CaseService:
                 discretion_reason=Personal(case.victim_id, discretion_reason)
                 if discretion_reason
                 else None,
+                discretion=discretion,
                 at=at,
                 by=by,
             )

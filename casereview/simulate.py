@@ -14,6 +14,7 @@ from typing import Any
 
 from casereview.commands import CaseService
 from casereview.domain.case import Case
+from casereview.domain.errors import RuleViolation
 from casereview.thresholds.policy import Procedure
 from casereview.thresholds.rules import decide
 
@@ -108,7 +109,11 @@ def simulate(
             continue
         cases += 1
         recorded = case.decision or (case.decisions[-1] if case.decisions else None)
-        discretion = recorded is not None and recorded.basis == "discretion"
+        # A recorded discretionary decision is a human decision: it stands under any
+        # procedure, except that no discretion can refuse a review the proposal's tests require.
+        discretion = None
+        if recorded is not None and recorded.discretion_reason is not None:
+            discretion = "met" if recorded.met else "not-met"
         if recorded is not None:
             was_met, was = recorded.met, verdict_line(recorded.explanation)
         else:
@@ -123,14 +128,23 @@ def simulate(
                 current.met,
                 f"(undecided) {verdict_line(current.explanation)}",
             )
-        new = decide(
-            case.complaints.values(),
-            case.received_on,
-            proposed,
-            hate_application=case.hate,
-            vulnerable=case.vulnerable,
-            discretion=discretion,
-        )
+        try:
+            new = decide(
+                case.complaints.values(),
+                case.received_on,
+                proposed,
+                hate_application=case.hate,
+                vulnerable=case.vulnerable,
+                discretion=discretion,
+            )
+        except RuleViolation:  # "not-met" by discretion, but the proposal's tests are met
+            new = decide(
+                case.complaints.values(),
+                case.received_on,
+                proposed,
+                hate_application=case.hate,
+                vulnerable=case.vulnerable,
+            )
         if new.met != was_met:
             flips.append(
                 Flip(

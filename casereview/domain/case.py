@@ -24,6 +24,7 @@ from eventsourcing.domain import Aggregate, event
 
 from casereview.domain.errors import (
     DecisionAlreadyStands,
+    DiscretionRequired,
     InvalidInput,
     ItemNotFound,
     RuleViolation,
@@ -470,11 +471,16 @@ class Case(Aggregate):
         decided_on: date,
         *,
         discretion_reason: Personal | None = None,
+        discretion: str = "met",
         decided_by: str | None = None,
         at: datetime,
         by: str,
     ) -> Decision:
-        """Decide, explain and record; the result is stored and never recomputed."""
+        """Decide, explain and record; the result is stored and never recomputed.
+
+        With `discretion_reason`, the relevant bodies' s.104(5) decision (`discretion` "met"
+        or "not-met") is recorded with its reasons. A case the procedure refers to a named
+        role (a vulnerability route) is only decided with that role's recorded decision."""
         if self.decision is not None:
             raise DecisionAlreadyStands(self.ref, self.decision.decided_on)
         reopened = self.status == "appeal_decided" and self.reopened_at == "threshold"
@@ -493,8 +499,10 @@ class Case(Aggregate):
             procedure,
             hate_application=self.hate,
             vulnerable=self.vulnerable,
-            discretion=discretion_reason is not None,
+            discretion=discretion if discretion_reason is not None else None,
         )
+        if decision.referred_to and discretion_reason is None:
+            raise DiscretionRequired(self.ref, procedure.area, decision.referred_to)
         self.trigger_event(
             self.ThresholdDecided,
             timestamp=at,
@@ -508,9 +516,7 @@ class Case(Aggregate):
             explanation=list(decision.explanation),
             nearest=decision.nearest,
             missing=decision.missing,
-            discretion_reason=discretion_reason
-            if decision.basis == "discretion"
-            else None,
+            discretion_reason=discretion_reason,
             decided_by=decided_by or by,
             recorded_by=by,
         )

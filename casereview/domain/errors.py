@@ -57,6 +57,17 @@ class DecisionAlreadyStands(RuleViolation):
         )
 
 
+class DiscretionRequired(RuleViolation):
+    """The procedure refers this case to a named role: their recorded decision is needed."""
+
+    def __init__(self, ref: str, area: str, role: str) -> None:
+        super().__init__(
+            f"{ref}: {area}'s procedure refers a vulnerable applicant's case to the {role} "
+            "when no test is met; record their decision with --discretion met --reason TEXT "
+            "or --discretion not-met --reason TEXT"
+        )
+
+
 class CaseNotFound(NotFound):
     def __init__(self, ref: str) -> None:
         super().__init__(f"no case {ref!r} (references look like AREA-YYYY-NNNN)")

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from casereview.domain.errors import InvalidInput, RuleViolation
 from casereview.domain.values import Complaint
 from casereview.thresholds.periods import last_day_of_period, months_text
 from casereview.thresholds.policy import (
@@ -133,6 +134,8 @@ class Decision:
     policy: dict[str, str]
     nearest: str | None = None
     missing: str | None = None
+    # A route that sends the case to a named role for a recorded discretionary decision.
+    referred_to: str | None = None
 
 
 def policy_reference(procedure: Procedure) -> dict[str, str]:
@@ -151,9 +154,16 @@ def decide(
     *,
     hate_application: bool = False,
     vulnerable: bool = False,
-    discretion: bool = False,
+    discretion: str | None = None,
 ) -> Decision:
-    """Apply the Act and the local procedure in force to the complaints on this application."""
+    """Apply the Act and the local procedure in force to the complaints on this application.
+
+    `discretion` is the relevant bodies' recorded decision under s.104(5): "met" (the
+    threshold is treated as met although no test is), or "not-met" (a referral, such as a
+    vulnerability route's, decided against); neither can turn a test that is met into not met.
+    """
+    if discretion not in (None, "met", "not-met"):
+        raise InvalidInput(f"--discretion: {discretion!r} is not met or not-met")
     ordered = sorted(complaints, key=lambda c: natural_key(c.id))
     t = procedure.threshold
     local = Window(
@@ -204,8 +214,13 @@ def decide(
         )
     explanation.extend(_same_incident_notes(ordered))
 
-    nearest = missing = None
+    nearest = missing = referred_to = None
     if met_test is not None:
+        if discretion == "not-met":
+            raise RuleViolation(
+                f"{_test_name(met_test.test)} is met, so the threshold is met: discretion "
+                "under s.104(5) can only add a review, never refuse one the tests require"
+            )
         met, basis = (
             True,
             met_test.test if met_test.test in ("statutory", "local_count") else "route",
@@ -219,18 +234,22 @@ def decide(
         met, basis, route = False, None, None
         vulnerability = procedure.route("vulnerability")
         if vulnerable and vulnerability is not None:
+            referred_to = vulnerability.decided_by
             explanation.append(
                 "The applicant is recorded as vulnerable: this procedure refers the case to "
-                f"the {vulnerability.decided_by} for a recorded discretionary decision."
+                f"the {referred_to} for a recorded discretionary decision."
             )
-        if discretion:
+        if discretion == "met":
             met, basis = True, "discretion"
-            route = (
-                "vulnerability" if vulnerable and vulnerability is not None else None
-            )
+            route = "vulnerability" if referred_to else None
             explanation.append(
                 "Met by the relevant bodies' discretion (ABCPA 2014 s.104(5)); their reasons "
                 "are recorded with this decision."
+            )
+        elif discretion == "not-met":
+            explanation.append(
+                f"The {referred_to or 'relevant bodies'} decided not to treat the threshold as "
+                "met (ABCPA 2014 s.104(5)); their reasons are recorded with this decision."
             )
         else:
             explanation.append(DISCRETION_REMINDER)
@@ -246,6 +265,7 @@ def decide(
         policy=policy_reference(procedure),
         nearest=nearest,
         missing=missing,
+        referred_to=referred_to,
     )
 
 

@@ -9,12 +9,13 @@ import pytest
 from casereview.domain.case import Case, case_id
 from casereview.domain.errors import (
     DecisionAlreadyStands,
+    DiscretionRequired,
     InvalidInput,
     RuleViolation,
     StepOutOfOrder,
 )
 from casereview.domain.personal import Person, Personal
-from casereview.thresholds.policy import ACT_DEFAULT, Procedure, Threshold
+from casereview.thresholds.policy import ACT_DEFAULT, Procedure, Route, Threshold
 
 AT = datetime(2026, 3, 20, 9, 30, tzinfo=UTC)
 BY = "officer-1"
@@ -258,6 +259,79 @@ def test_decision_records_discretion_reason_and_decider_when_met_by_discretion()
     assert decided.decided_by == "CSP chair"
     assert decided.recorded_by == BY
     assert case.status == "threshold_met"
+
+
+VULNERABILITY_ROUTE = Procedure(
+    slug="example-borough",
+    area="Example Borough",
+    nation="england",
+    effective_from=date(2025, 4, 1),
+    source="https://example.invalid/asb-case-review",
+    routes=(Route(kind="vulnerability", decided_by="Head of Community Safety"),),
+)
+
+
+def test_decision_is_refused_until_the_named_role_decides_when_a_vulnerable_case_is_referred():
+    case = new_case(vulnerable=True)
+    add_complaint(case, 2)
+    case.collect_events()
+
+    with pytest.raises(DiscretionRequired) as refused:
+        case.decide_threshold(VULNERABILITY_ROUTE, date(2026, 3, 12), at=AT, by=BY)
+
+    assert (
+        "refers a vulnerable applicant's case to the Head of Community Safety"
+        in str(refused.value)
+    )
+    assert refused.value.exit_code == 3
+    assert case.collect_events() == [] and case.decision is None
+
+
+def test_named_role_may_decide_against_a_referral_with_reasons_when_no_test_is_met():
+    case = new_case(vulnerable=True)
+    add_complaint(case, 2)
+    case.collect_events()
+
+    case.decide_threshold(
+        VULNERABILITY_ROUTE,
+        date(2026, 3, 12),
+        discretion_reason=reason("police response adequate; no further risk"),
+        discretion="not-met",
+        at=AT,
+        by=BY,
+    )
+
+    [decided] = case.collect_events()
+    assert (decided.met, decided.basis, decided.route) == (False, None, None)
+    assert decided.discretion_reason == reason(
+        "police response adequate; no further risk"
+    )
+    assert (
+        "The Head of Community Safety decided not to treat the threshold as met"
+        in (decided.explanation[-1])
+    )
+    assert case.status == "threshold_not_met"
+
+
+def test_discretion_cannot_refuse_a_review_when_the_acts_test_is_met():
+    case = new_case()
+    for day in (2, 9, 16):
+        add_complaint(case, day)
+    case.collect_events()
+
+    with pytest.raises(
+        RuleViolation, match=r"discretion under s\.104\(5\) can only add"
+    ):
+        case.decide_threshold(
+            ACT_DEFAULT,
+            date(2026, 3, 12),
+            discretion_reason=reason("no"),
+            discretion="not-met",
+            at=AT,
+            by=BY,
+        )
+
+    assert case.decision is None and case.collect_events() == []
 
 
 def test_threshold_not_met_is_recorded_with_nearest_and_missing_when_too_few_complaints():

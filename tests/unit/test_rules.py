@@ -343,7 +343,7 @@ def test_vulnerability_route_is_recorded_when_discretion_meets_a_vulnerable_case
         APPLIED_ON,
         vulnerability_policy(),
         vulnerable=True,
-        discretion=True,
+        discretion="met",
     )
 
     assert decision.met
@@ -352,7 +352,9 @@ def test_vulnerability_route_is_recorded_when_discretion_meets_a_vulnerable_case
 
 
 def test_threshold_is_met_by_discretion_when_the_relevant_bodies_record_it():
-    decision = decide(three_in_february()[:1], APPLIED_ON, ACT_DEFAULT, discretion=True)
+    decision = decide(
+        three_in_february()[:1], APPLIED_ON, ACT_DEFAULT, discretion="met"
+    )
 
     assert decision.met
     assert decision.basis == "discretion"
@@ -363,7 +365,7 @@ def test_threshold_is_met_by_discretion_when_the_relevant_bodies_record_it():
 
 
 def test_discretion_is_not_the_basis_when_the_act_test_is_met_anyway():
-    decision = decide(three_in_february(), APPLIED_ON, ACT_DEFAULT, discretion=True)
+    decision = decide(three_in_february(), APPLIED_ON, ACT_DEFAULT, discretion="met")
 
     assert decision.basis == "statutory"
 
