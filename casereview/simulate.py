@@ -137,7 +137,9 @@ def simulate(
                 vulnerable=case.vulnerable,
                 discretion=discretion,
             )
-        except RuleViolation:  # "not-met" by discretion, but the proposal's tests are met
+        except (
+            RuleViolation
+        ):  # "not-met" by discretion, but the proposal's tests are met
             new = decide(
                 case.complaints.values(),
                 case.received_on,
