@@ -1102,6 +1102,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 report[target.kind] = bench_store(
                     target, sizes, applications, csv_path, phases, args.batch_size
                 )
+                # A long run keeps each store's figures even if a later one is stopped.
+                print(
+                    json.dumps({target.kind: report[target.kind]}, default=str),
+                    file=sys.stderr,
+                    flush=True,
+                )
             finally:
                 if target.schemas:
                     drop_schemas(args.pg_url, target.schemas)
