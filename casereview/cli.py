@@ -61,8 +61,29 @@ class Config:
         return self._projector
 
     def refresh(self) -> None:
-        """Bring the read models up to date after a write (the log stays the truth)."""
-        self.projector.catch_up()
+        """Bring the read models up to date after a write (the log stays the truth). After
+        an upgrade that changed their shape, this version's tables are built beside the old
+        ones first, with progress on a terminal; older programs keep reading theirs."""
+        projector = self.projector
+        if projector.schema_reset is None:
+            projector.catch_up()
+            return
+        old, new = projector.schema_reset
+        tty = sys.stderr.isatty()
+        click.echo(
+            f"read models: building version {new} beside version {old} from the log",
+            err=True,
+        )
+
+        def progress(reached: int, head: int) -> None:
+            if tty:
+                click.echo(
+                    f"\r  log position {reached:,} of {head:,}", err=True, nl=False
+                )
+
+        applied = projector.catch_up(progress=progress)
+        click.echo(("\n" if tty else "") + f"  built from {applied:,} events", err=True)
+        projector.schema_reset = None
 
     def close(self) -> None:
         if self._projector is not None:

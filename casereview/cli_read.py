@@ -329,6 +329,10 @@ def projections_rebuild(cfg: Config, verify: bool) -> None:
             )
         )
     click.echo(f"rebuilt from {applied} events")
+    dropped = cfg.projector.drop_other_versions()
+    if dropped:
+        versions = ", ".join(str(v) for v in dropped)
+        click.echo(f"dropped the read models of schema version(s) {versions}")
 
 
 # ----- policies and calendar --------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -102,26 +101,7 @@ def stats(
 
 
 def _refresh(cfg: Config) -> None:
-    """Catch the read models up; after a schema change that is a full replay, so say so."""
-    projector = cfg.projector
-    if projector.schema_reset is not None:
-        old, new = projector.schema_reset
-        tty = sys.stderr.isatty()
-
-        def progress(reached: int, head: int) -> None:
-            if tty:
-                click.echo(
-                    f"\rrebuilding read models: {reached}/{head}", err=True, nl=False
-                )
-
-        click.echo(
-            f"read models are version {old or 'unknown'}, this casereview needs {new}: "
-            "rebuilding them from the log",
-            err=True,
-        )
-        applied = projector.catch_up(progress=progress)
-        click.echo(("\n" if tty else "") + f"rebuilt from {applied} events", err=True)
-        projector.schema_reset = None
+    """Catch the read models up (after a schema change, a full replay with progress)."""
     cfg.refresh()
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy.exc
 from eventsourcing.utils import get_topic
-from sqlalchemy import Connection, Engine, Select, Table, and_, or_, select
+from sqlalchemy import Connection, Engine, Select, Table, and_, inspect, or_, select
 
 from casereview.bootstrap import Store, ddl_lock
 from casereview.domain.case import CASE_EVENTS
@@ -56,10 +57,11 @@ class Projector:
     """The read models (cases, complaints, recommendations, actions, deadlines, letters) of
     one CaseReviews store.
 
-    The log is the truth and these tables are disposable: when the schema version stored
-    beside them differs from `tables.SCHEMA_VERSION`, `create()` empties them (position 0) and
-    sets `schema_reset`, and the next `catch_up()` replays the whole log, calling its progress
-    callback after each batch as a rebuild does.
+    The log is the truth and these tables are disposable. Their names carry the schema
+    version, so when `create()` finds only an older version's tables it builds this version's
+    beside them (position 0) and sets `schema_reset`; the next `catch_up()` replays the whole
+    log into them, calling its progress callback after each batch as a rebuild does, while
+    programs of the older version go on reading their own tables.
     """
 
     def __init__(
@@ -71,7 +73,10 @@ class Projector:
         engine: tuple[Engine, Engine] | None = None,
     ) -> None:
         self.app, self.store, self.prefix = app, store, prefix
-        self.tables = make_tables(prefix)
+        self.version = (
+            schema.SCHEMA_VERSION
+        )  # read at call time, so tests can change it
+        self.tables = make_tables(prefix, self.version)
         self._owns_engine = engine is None
         with unavailable_as_error():
             self.engine, self._base = engine or make_engine(store)
@@ -84,16 +89,17 @@ class Projector:
     # ----- schema -------------------------------------------------------------------------
 
     def create(self) -> None:
-        """Create the tables and the position row if missing (idempotent, safe to race:
-        on PostgreSQL the DDL runs under the store's advisory DDL lock). Tables of another
-        schema version are dropped and made again empty, at position 0 (see the class)."""
+        """Create this version's tables and position row if missing (idempotent, safe to
+        race: on PostgreSQL the DDL runs under the store's advisory DDL lock)."""
         with ddl_lock(self.store), unavailable_as_error():
             for attempt in range(3):
                 try:
                     with self._begin(immediate=True) as conn:
                         self.tables.metadata.create_all(conn)
                         self._ensure_position(conn)
-                        self._ensure_schema_version(conn)
+                        older = [v for v in self._versions(conn) if v != self.version]
+                        if older and self._read_position(conn) == 0:
+                            self.schema_reset = (max(older), self.version)
                     break
                 except (
                     sqlalchemy.exc.IntegrityError,
@@ -112,36 +118,29 @@ class Projector:
         if found is None:
             conn.execute(p.insert().values(name=POSITION_NAME, notification_id=0))
 
-    def stored_schema_version(self) -> int | None:
-        """The schema version the tables were built with (None before any)."""
+    def _versions(self, conn: Connection) -> list[int]:
+        """The schema versions whose read models are present beside these."""
+        pattern = re.compile(re.escape(self.prefix) + schema.VERSION_PATTERN + "$")
+        names = inspect(conn).get_table_names(schema=self.store.schema or None)
+        return sorted(int(m.group(1)) for n in names if (m := pattern.match(n)))
+
+    def stored_schema_version(self) -> int:
+        """The schema version of the tables this projector reads and writes."""
         self._ready()
-        with unavailable_as_error(), self.engine.connect() as conn:
-            return self._read_schema_version(conn)
+        return self.version
 
-    def _read_schema_version(self, conn: Connection) -> int | None:
-        m = self.tables.meta
-        found = conn.execute(
-            select(m.c.schema_version).where(m.c.name == POSITION_NAME)
-        ).scalar_one_or_none()
-        return None if found is None else int(found)
-
-    def _ensure_schema_version(self, conn: Connection) -> None:
-        """Record the code's version on fresh tables; reset tables of another version."""
-        code = schema.SCHEMA_VERSION  # read at call time, so tests can change it
-        stored = self._read_schema_version(conn)
-        if stored == code:
-            return
-        m = self.tables.meta
-        if stored is None and self._read_position(conn) == 0:
-            # Fresh tables (or never advanced): nothing to throw away.
-            conn.execute(m.insert().values(name=POSITION_NAME, schema_version=code))
-            return
-        # Built by another version (or before versions were recorded): start again.
-        self.tables.metadata.drop_all(conn)
-        self.tables.metadata.create_all(conn)
-        self._ensure_position(conn)
-        conn.execute(m.insert().values(name=POSITION_NAME, schema_version=code))
-        self.schema_reset = (stored, code)
+    def drop_other_versions(self) -> list[int]:
+        """Drop the read models of other schema versions (their programs must be gone)."""
+        self._ready()
+        with (
+            ddl_lock(self.store),
+            unavailable_as_error(),
+            self._begin(immediate=True) as conn,
+        ):
+            others = [v for v in self._versions(conn) if v != self.version]
+            for version in others:
+                make_tables(self.prefix, version).metadata.drop_all(conn)
+        return others
 
     def drop(self) -> None:
         """Drop this projector's tables (the events are untouched)."""

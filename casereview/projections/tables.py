@@ -24,16 +24,21 @@ from sqlalchemy import (
 )
 
 POSITION_NAME = "casereview"
-"""The row of `projection_position` (and of `projection_meta`) this projector owns."""
+"""The row of `projection_position` this projector owns."""
 
 SCHEMA_VERSION = 2
 """The read models' shape. Bump it whenever a table or column here changes, or a handler in
-apply.py/tracking.py starts filling rows differently: `Projector.create()` finds the version
-stored in `projection_meta`, and when it differs from this one (or is missing beside a position
-already advanced) it drops the read models and starts them again from position 0, so the next
-catch-up replays the whole log. The log is the truth; read models are disposable.
+apply.py/tracking.py starts filling rows differently. Every table name carries it (`v2_cases`),
+so a new version builds its own tables beside the old ones from the log, while programs of the
+old version go on reading theirs (no downtime); it switches to them once they have caught up,
+and `casereview projections rebuild` drops tables of other versions. The log is the truth;
+read models are disposable.
 
 History: 1 = cases, complaints, deadlines, letters; 2 = adds recommendations and actions."""
+
+VERSION_PATTERN = r"v(\d+)_projection_position"
+"""How the position table of each version present in a database is recognised."""
+
 
 DIGESTED = (
     "cases",
@@ -57,7 +62,6 @@ class ProjectionTables:
     recommendations: Table
     actions: Table
     position: Table
-    meta: Table
 
     def by_name(self) -> dict[str, Table]:
         """Each table under its name without the prefix."""
@@ -69,14 +73,16 @@ class ProjectionTables:
             "recommendations": self.recommendations,
             "actions": self.actions,
             "projection_position": self.position,
-            "projection_meta": self.meta,
         }
 
 
-def make_tables(prefix: str = "") -> ProjectionTables:
-    """A fresh MetaData holding the read-model tables, their names starting with `prefix`."""
+def make_tables(prefix: str = "", version: int | None = None) -> ProjectionTables:
+    """A fresh MetaData holding the read-model tables of one schema version (the code's by
+    default), their names starting with `prefix` then `v<version>_`."""
     if prefix and not prefix.replace("_", "").isalnum():
         raise ValueError(f"table prefix {prefix!r}: letters, digits and _ only")
+    outer = prefix
+    prefix = f"{prefix}v{SCHEMA_VERSION if version is None else version}_"
     metadata = MetaData()
     cases = Table(
         f"{prefix}cases",
@@ -190,14 +196,8 @@ def make_tables(prefix: str = "") -> ProjectionTables:
         Column("name", String(64), primary_key=True),
         Column("notification_id", BigInteger, nullable=False),
     )
-    meta = Table(
-        f"{prefix}projection_meta",
-        metadata,
-        Column("name", String(64), primary_key=True),
-        Column("schema_version", Integer, nullable=False),
-    )
     return ProjectionTables(
-        prefix,
+        outer,
         metadata,
         cases,
         complaints,
@@ -206,5 +206,4 @@ def make_tables(prefix: str = "") -> ProjectionTables:
         recommendations,
         actions,
         position,
-        meta,
     )

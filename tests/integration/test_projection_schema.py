@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 
 from casereview.bootstrap import parse_store_url
 from casereview.commands import CaseService
@@ -100,26 +100,31 @@ def test_a_new_schema_version_rebuilds_the_read_models(
         again.close()
 
 
-def test_tables_from_before_versions_were_recorded_are_rebuilt(
-    service: CaseService, db_url: str
+def test_old_version_tables_stay_beside_the_new_until_a_rebuild_drops_them(
+    service: CaseService, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = parse_store_url(db_url)
     some_cases(service)
-    p = Projector(service.app, store)
+    old = Projector(service.app, store)
     try:
-        p.catch_up()
-        before = p.digests()
-        with p.engine.begin() as conn:  # as a version-1 database left them
-            conn.execute(delete(p.tables.meta))
-            conn.execute(delete(p.tables.recommendations))
-            conn.execute(delete(p.tables.actions))
+        old.catch_up()
+        before = old.digests()
+        old_names = {t.name for t in old.tables.by_name().values()}
     finally:
-        p.close()
-    q = Projector(service.app, store)
+        old.close()
+    monkeypatch.setattr(tables, "SCHEMA_VERSION", tables.SCHEMA_VERSION + 1)
+    new = Projector(service.app, store)
     try:
-        q.create()
-        assert q.schema_reset == (None, tables.SCHEMA_VERSION)
-        q.catch_up()
-        assert q.digests() == before
+        new.catch_up()
+
+        with new.engine.connect() as conn:
+            present = set(inspect(conn).get_table_names(schema=store.schema or None))
+        assert old_names <= present, "an older program can still read its own tables"
+        assert new.digests() == before
+        assert new.drop_other_versions() == [tables.SCHEMA_VERSION - 1]
+        with new.engine.connect() as conn:
+            present = set(inspect(conn).get_table_names(schema=store.schema or None))
+        assert not old_names & present
+        assert new.digests() == before
     finally:
-        q.close()
+        new.close()
