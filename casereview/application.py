@@ -235,13 +235,14 @@ class CaseReviews(Application[UUID]):
     # ----- queries ------------------------------------------------------------------------
 
     def case_events(self, ref: str) -> list[Case.Event]:
-        self.get_case(ref)  # raises CaseNotFound with the reference's own message
+        ref = normalise_ref(ref)
         with translate_store_errors():
-            return [
-                e
-                for e in self.events.get(case_id(normalise_ref(ref)))
-                if isinstance(e, Case.Event)
+            found = [
+                e for e in self.events.get(case_id(ref)) if isinstance(e, Case.Event)
             ]
+        if not found:
+            raise CaseNotFound(ref)
+        return found
 
     def case_as_at(self, ref: str, moment: datetime) -> Case | None:
         """The case exactly as recorded at `moment`: its events up to then, folded once

@@ -10,6 +10,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +38,10 @@ class Config:
 
         return SHIPPED_POLICIES
 
-    @property
+    @cached_property
     def store(self) -> Any:
+        """Parsed once: the service and the read models must share one store (an in-memory
+        SQLite URL names a fresh database each time it is parsed)."""
         from casereview.bootstrap import parse_store_url
 
         return parse_store_url(self.db)

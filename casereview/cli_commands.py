@@ -295,9 +295,10 @@ def complaint_import(
     from casereview.importer import RejectFile, import_complaints
 
     reject_file = reject_file or path.with_suffix(".rejects.csv")
-    total = max(
-        sum(1 for _ in path.open(encoding="utf-8-sig", errors="replace")) - 1, 0
-    )
+    total = None  # the bar's length, counted only when a terminal shows it
+    if sys.stderr.isatty():
+        with path.open(encoding="utf-8-sig", errors="replace") as lines:
+            total = max(sum(1 for _ in lines) - 1, 0)
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
     with (
         reject_file.open("w", newline="", encoding="utf-8") as rejects,

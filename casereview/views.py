@@ -177,9 +177,7 @@ def deadline_view(deadline: Any) -> dict[str, Any]:
         "start_on": deadline.start_on.isoformat(),
         "due_on": deadline.due_on.isoformat(),
         "remind_on": plain(deadline.remind_on),
-        "state": deadline.state
-        if deadline.is_open or deadline.state != "open"
-        else "met",
+        "state": deadline.state,
         "ended_on": plain(deadline.ended_on),
         "calendar": deadline.calendar,
         "explanation": list(deadline.explanation),
