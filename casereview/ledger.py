@@ -46,13 +46,15 @@ recorders live in `ledger_sqlite` and `ledger_postgres`, loaded by the library f
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import struct
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 from uuid import UUID
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
+    from eventsourcing.persistence import StoredEvent
 
 GENESIS = "0" * 64
 """The chain value before the first event: 32 zero bytes, as hex."""
@@ -67,6 +69,10 @@ RECORDER_TOPICS = {
 """APPLICATION_RECORDER_TOPIC for each PERSISTENCE_MODULE (set by bootstrap.parse_store_url)."""
 
 BATCH_SIZE = 1000
+
+ChainInput = tuple[int, "UUID | str", int, str, bytes]
+"""What the chain covers of one record: (position, originator_id, originator_version, topic,
+state), as `canonical` takes them."""
 
 _LENGTH_BYTES = 8
 
@@ -113,6 +119,42 @@ def next_chain(
     return digest.hexdigest()
 
 
+_LENGTH = struct.Struct(">Q").pack
+
+
+def chain_values(previous: str, rows: Iterable[ChainInput]) -> list[str]:
+    """The chain values of consecutive records after the one whose chain value is `previous`:
+    `next_chain` over each in turn, written for the import's rate (one digest carried as
+    bytes, lengths packed in one step)."""
+    values: list[str] = []
+    last = bytes.fromhex(previous)
+    sha256 = hashlib.sha256
+    for position, originator_id, version, topic, state in rows:
+        p = str(int(position)).encode("ascii")
+        i = str(originator_id).encode("utf-8")
+        v = str(int(version)).encode("ascii")
+        t = topic.encode("utf-8")
+        last = sha256(
+            b"".join(
+                (
+                    last,
+                    _LENGTH(len(p)),
+                    p,
+                    _LENGTH(len(i)),
+                    i,
+                    _LENGTH(len(v)),
+                    v,
+                    _LENGTH(len(t)),
+                    t,
+                    _LENGTH(len(state)),
+                    state,
+                )
+            )
+        ).digest()
+        values.append(last.hex())
+    return values
+
+
 class AuditRow(NamedTuple):
     """One position of the log as stored: the event (absent when only a chain row is there)
     and its chain value (absent when the event has no chain row)."""
@@ -143,6 +185,12 @@ class ChainedRecorder(Protocol):
 
     def positions(self, originator_id: UUID) -> dict[int, int]:
         """The log position of each version of one stream (what `log verify` names)."""
+        ...
+
+    def select_streams(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every event of these streams, by stream then version, in one query (a bulk
+        import reads thousands of cases; one round trip each would cost more than the
+        import)."""
         ...
 
 

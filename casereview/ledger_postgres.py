@@ -29,8 +29,9 @@ from casereview.ledger import (
     BATCH_SIZE,
     GENESIS,
     AuditRow,
+    ChainInput,
+    chain_values,
     merge_orphan,
-    next_chain,
 )
 
 TRIGGER_BODY = (
@@ -70,12 +71,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.select_head_statement = SQL(
             "SELECT position, chain FROM {schema}.{chain} ORDER BY position DESC LIMIT 1"
         ).format(schema=schema, chain=chain)
-        self.select_new_rows_statement = SQL(
-            "SELECT (SELECT chain FROM {schema}.{chain} ORDER BY position DESC LIMIT 1) "
-            "AS previous, notification_id, originator_id, originator_version, topic, state "
-            "FROM {schema}.{events} WHERE notification_id = ANY(%s::bigint[]) "
-            "ORDER BY notification_id"
-        ).format(schema=schema, chain=chain, events=events)
+        # Each new row's position comes back with its stream and version, so the chain is
+        # computed from the events in hand rather than read back from the table.
+        self.insert_events_statement += SQL(", originator_id, originator_version")
         self.select_rows_statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state "
             "FROM {schema}.{events} WHERE notification_id > %s "
@@ -166,37 +164,40 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        notification_ids = super()._fetch_ids_after_insert_events(
-            curs, stored_events, **kwargs
+        if not stored_events:
+            return []
+        position = {
+            (row["originator_id"], row["originator_version"]): row["notification_id"]
+            for row in curs.fetchall()
+        }
+        positions = [
+            position[s.originator_id, s.originator_version] for s in stored_events
+        ]
+        # The table lock taken before the INSERT is held, so this head is the latest.
+        curs.execute(self.select_head_statement, prepare=True)
+        head = curs.fetchone()
+        self._insert_chain(
+            curs,
+            head["chain"] if head is not None else GENESIS,
+            sorted(
+                (p, s.originator_id, s.originator_version, s.topic, s.state)
+                for p, s in zip(positions, stored_events, strict=True)
+            ),
         )
-        if notification_ids:
-            curs.execute(
-                self.select_new_rows_statement, (list(notification_ids),), prepare=True
-            )
-            rows = curs.fetchall()
-            previous = rows[0]["previous"] if rows else None
-            self._insert_chain(curs, previous or GENESIS, rows)
-        return notification_ids
+        return positions
 
     def _insert_chain(
-        self, curs: Cursor[DictRow], previous: str, rows: Sequence[DictRow]
+        self, curs: Cursor[DictRow], previous: str, rows: Sequence[ChainInput]
     ) -> str:
-        positions: list[int] = []
-        chains: list[str] = []
-        for row in rows:
-            previous = next_chain(
-                previous,
-                row["notification_id"],
-                row["originator_id"],
-                row["originator_version"],
-                row["topic"],
-                bytes(row["state"]),
-            )
-            positions.append(row["notification_id"])
-            chains.append(previous)
-        if positions:
-            curs.execute(self.insert_chain_statement, (positions, chains), prepare=True)
-        return previous
+        if not rows:
+            return previous
+        values = chain_values(previous, rows)
+        curs.execute(
+            self.insert_chain_statement,
+            ([row[0] for row in rows], values),
+            prepare=True,
+        )
+        return values[-1]
 
     def backfill_chain(self) -> int:
         """Chain every event of a store written before the chain existed (chain table empty,
@@ -219,7 +220,20 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 rows = curs.fetchall()
                 if not rows:
                     return chained
-                previous = self._insert_chain(curs, previous, rows)
+                previous = self._insert_chain(
+                    curs,
+                    previous,
+                    [
+                        (
+                            row["notification_id"],
+                            row["originator_id"],
+                            row["originator_version"],
+                            row["topic"],
+                            bytes(row["state"]),
+                        )
+                        for row in rows
+                    ],
+                )
                 after = rows[-1]["notification_id"]
                 chained += len(rows)
 
@@ -241,6 +255,23 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 int(row["originator_version"]): int(row["notification_id"])
                 for row in curs.fetchall()
             }
+
+    def select_streams(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {}.{} "
+            "WHERE originator_id = ANY(%s::uuid[]) ORDER BY originator_id, originator_version"
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(statement, (list(originator_ids),), prepare=True)
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
 
     def audit_rows(self, batch_size: int = BATCH_SIZE) -> Iterator[AuditRow]:
         with self.datastore.transaction(commit=False) as curs:

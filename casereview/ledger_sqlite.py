@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import OperationalError, PersistenceError
+from eventsourcing.persistence import OperationalError, PersistenceError, StoredEvent
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteCursor,
@@ -24,9 +24,13 @@ from casereview.ledger import (
     BATCH_SIZE,
     GENESIS,
     AuditRow,
+    ChainInput,
+    chain_values,
     merge_orphan,
-    next_chain,
 )
+
+STREAMS_PER_QUERY = 500
+"""Streams named in one IN (...) list (SQLite allows 32,766 variables; this keeps a query small)."""
 
 
 class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
@@ -47,10 +51,6 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self.select_rows_statement = (
             "SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
             f"FROM {events} WHERE rowid>? ORDER BY rowid LIMIT ?"
-        )
-        self.select_range_statement = (
-            "SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
-            f"FROM {events} WHERE rowid>=? AND rowid<=? ORDER BY rowid"
         )
         self.insert_chain_statement = (
             f"INSERT INTO {chain} (position, chain) VALUES (?, ?)"  # noqa: S608
@@ -94,37 +94,50 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         stored_events: Sequence[Any],
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        notification_ids = super()._insert_events(c, stored_events, **kwargs)
-        if notification_ids:
-            self._chain_positions(c, list(notification_ids))
-        return notification_ids
-
-    def _chain_positions(self, c: SQLiteCursor, positions: list[int]) -> None:
-        """Write the chain rows of the events just inserted at `positions` (in this
-        transaction), reading them back as stored."""
+        if not stored_events:
+            return []
+        c.executemany(
+            self.insert_events_statement,
+            [
+                (
+                    s.originator_id.hex
+                    if isinstance(s.originator_id, UUID)
+                    else s.originator_id,
+                    s.originator_version,
+                    s.topic,
+                    s.state,
+                )
+                for s in stored_events
+            ],
+        )
+        # This transaction holds the write lock from the first INSERT, and SQLite gives a new
+        # row the largest rowid so far plus one, so the rows just inserted are the last
+        # len(stored_events) positions, in order.
+        c.execute(self.select_max_notification_id_statement)
+        last = int(c.fetchone()[0])
+        positions = list(range(last - len(stored_events) + 1, last + 1))
         c.execute(self.select_head_statement)
         head = c.fetchone()
         previous = head["chain"] if head is not None else GENESIS
-        first, last = min(positions), max(positions)
-        c.execute(self.select_range_statement, (first, last))
-        wanted = set(positions)
-        rows = [row for row in c.fetchall() if row["rowid"] in wanted]
-        self._insert_chain(c, previous, rows)
+        self._insert_chain(
+            c,
+            previous,
+            [
+                (p, s.originator_id, s.originator_version, s.topic, s.state)
+                for p, s in zip(positions, stored_events, strict=True)
+            ],
+        )
+        return positions
 
-    def _insert_chain(self, c: SQLiteCursor, previous: str, rows: list[Any]) -> str:
-        params = []
-        for row in rows:
-            previous = next_chain(
-                previous,
-                row["rowid"],
-                self.convert_originator_id(row["originator_id"]),
-                row["originator_version"],
-                row["topic"],
-                row["state"],
-            )
-            params.append((row["rowid"], previous))
-        c.executemany(self.insert_chain_statement, params)
-        return previous
+    def _insert_chain(
+        self, c: SQLiteCursor, previous: str, rows: Sequence[ChainInput]
+    ) -> str:
+        values = chain_values(previous, rows)
+        c.executemany(
+            self.insert_chain_statement,
+            zip([row[0] for row in rows], values, strict=True),
+        )
+        return values[-1] if values else previous
 
     def backfill_chain(self) -> int:
         """Chain every event of a store written before the chain existed (chain table empty,
@@ -161,7 +174,20 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             rows = c.fetchall()
             if not rows:
                 return chained
-            previous = self._insert_chain(c, previous, rows)
+            previous = self._insert_chain(
+                c,
+                previous,
+                [
+                    (
+                        row["rowid"],
+                        self.convert_originator_id(row["originator_id"]),
+                        row["originator_version"],
+                        row["topic"],
+                        row["state"],
+                    )
+                    for row in rows
+                ],
+            )
             after = rows[-1]["rowid"]
             chained += len(rows)
 
@@ -181,6 +207,29 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 (originator_id.hex,),
             )
             return {int(row[0]): int(row[1]) for row in c.fetchall()}
+
+    def select_streams(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        found: list[StoredEvent] = []
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(originator_ids), STREAMS_PER_QUERY):
+                ids = [i.hex for i in originator_ids[start : start + STREAMS_PER_QUERY]]
+                c.execute(
+                    "SELECT originator_id, originator_version, topic, state "  # noqa: S608
+                    f"FROM {self.events_table_name} WHERE originator_id IN "
+                    f"({','.join('?' * len(ids))}) "
+                    "ORDER BY originator_id, originator_version",
+                    ids,
+                )
+                found += [
+                    StoredEvent(
+                        originator_id=self.convert_originator_id(row["originator_id"]),
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=row["state"],
+                    )
+                    for row in c.fetchall()
+                ]
+        return found
 
     def audit_rows(self, batch_size: int = BATCH_SIZE) -> Iterator[AuditRow]:
         with self.datastore.transaction(

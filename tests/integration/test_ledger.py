@@ -20,6 +20,8 @@ import pytest
 from click.testing import CliRunner
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import casereview.cli_log  # registers `log` until cli.py imports it
 import casereview.ledger_postgres
@@ -34,6 +36,7 @@ from casereview.ledger import (
     GENESIS,
     RECORDER_TOPICS,
     canonical,
+    chain_values,
     log_head,
     next_chain,
     verify_log,
@@ -140,6 +143,27 @@ def test_canonical_form_is_length_prefixed_fields_and_the_chain_starts_from_zero
     )
     # Moving bytes between fields changes the record.
     assert canonical(7, "ab", 2, "ct:X", b"{}") != record
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 2**62),
+            st.uuids() | st.text(),
+            st.integers(1, 10**6),
+            st.text(),
+            st.binary(max_size=600),
+        ),
+        max_size=8,
+    )
+)
+def test_the_writers_chain_values_are_next_chain_in_turn(rows: list[Any]) -> None:
+    expected, previous = [], GENESIS
+    for row in rows:
+        previous = next_chain(previous, *row)
+        expected.append(previous)
+    assert chain_values(GENESIS, rows) == expected
 
 
 def test_fresh_log_verifies_with_its_event_count_and_a_head_that_changes_with_every_save(
