@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument(
         "--clock", required=True, help="ISO timestamp the clock starts at"
     )
-    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args()
 

@@ -1031,7 +1031,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--batch-size",
         type=int,
-        default=2000,
+        default=5000,
         help="import batch size (the CLI default)",
     )
     return parser.parse_args(argv)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -23,6 +23,7 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     OperationalError,
     PersistenceError,
+    Transcoder,
     Transcoding,
 )
 
@@ -36,6 +37,8 @@ from casereview.domain.errors import (
 from casereview.domain.personal import Person, Personal
 from casereview.domain.sequence import ReferenceSequence, sequence_id
 from casereview.domain.values import APPLICANT_KINDS
+from casereview.ledger import chained_recorder
+from casereview.transcoder import FastJSONTranscoder
 
 T = TypeVar("T")
 # Given a case just changed and how many steps it had before, the other aggregates to save.
@@ -110,6 +113,11 @@ class CaseReviews(Application[UUID]):
             )
         self.clock = clock
 
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
@@ -128,6 +136,23 @@ class CaseReviews(Application[UUID]):
         if not isinstance(case, Case):
             raise CaseNotFound(ref)
         return case
+
+    def get_cases(self, refs: Iterable[str]) -> dict[str, Case]:
+        """The latest of each of these cases that exists, read from the log in one query
+        (a reference that is not well formed, or names no case, is left out)."""
+        wanted = {case_id(ref): ref for ref in set(refs) if REF_PATTERN.match(ref)}
+        found: dict[str, Case] = {}
+        with translate_store_errors():
+            stored = chained_recorder(self).select_streams(list(wanted))
+            case: Any = None
+            for record in stored:
+                e: Any = self.mapper.to_domain_event(record)
+                if e.originator_version == 1:
+                    case = None
+                case = e.mutate(case)
+                if isinstance(case, Case):
+                    found[wanted[cast(UUID, record.originator_id)]] = case
+        return found
 
     def change(
         self,

@@ -272,7 +272,7 @@ def complaint_correct(
     help="Write bad rows here with their line number and reason (default: FILE.rejects.csv).",
 )
 @click.option(
-    "--batch-size", type=click.IntRange(1, 50_000), default=2000, show_default=True
+    "--batch-size", type=click.IntRange(1, 50_000), default=5000, show_default=True
 )
 @json_option
 @pass_config

@@ -1,28 +1,26 @@
 """`complaint import`: agency exports of complaints, streamed, batched and idempotent.
 
 The file is read a row at a time (memory stays flat whatever its size). Rows are grouped into
-batches; each batch loads each case it touches once, records its complaints, and saves all
-those cases in one transaction, so the rate approaches the database's own. `(agency,
-agency_ref)` identifies a complaint: a row already recorded is skipped, so a re-run, or a run
-resumed after a crash, records nothing twice and loses nothing. A bad row goes to the reject
-file with its line number and the reason; the good rows are recorded.
+batches of BATCH_SIZE, each saved in one transaction (`casereview.import_pipeline`: recorded
+against a compact intake of each case, the next batch built while this one is saved), so the
+rate approaches the database's own. `(agency, agency_ref)` identifies a complaint: a row already
+recorded is skipped, so a re-run, or a run resumed after a crash, records nothing twice and
+loses nothing. A bad row goes to the reject file with its line number and the reason; the good
+rows are recorded.
 """
 
 from __future__ import annotations
 
 import csv
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from casereview.application import translate_store_errors
 from casereview.commands import CaseService
-from casereview.domain.case import Case
-from casereview.domain.errors import CaseNotFound, Conflict, InvalidInput, RuleViolation
-from casereview.domain.personal import Personal
+from casereview.domain.errors import InvalidInput
+from casereview.import_pipeline import Pipeline, Prepared, Rejection, Row
 
 COLUMNS = (
     "case_ref",
@@ -36,21 +34,8 @@ COLUMNS = (
 REQUIRED = ("case_ref", "agency", "agency_ref", "incident_on", "reported_on")
 TRUE = {"1", "true", "yes", "y", "t"}
 FALSE = {"", "0", "false", "no", "n", "f"}
-
-
-@dataclass(frozen=True)
-class Row:
-    line: int
-    case_ref: str
-    agency: str
-    agency_ref: str
-    incident_on: date
-    reported_on: date
-    hate: bool
-    summary: str | None
-
-
-Rejection = tuple[int, str, dict[str, str]]
+BATCH_SIZE = 5000
+"""Rows per transaction: a commit's flush is paid per batch, not per row."""
 
 
 @dataclass
@@ -58,7 +43,6 @@ class ImportResult:
     recorded: int = 0
     already: int = 0
     rejected: int = 0
-    pending: list[Rejection] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,8 +56,26 @@ class RowError(Exception):
     pass
 
 
-def _date(raw: dict[str, str], column: str, today: date) -> date:
-    value = (raw.get(column) or "").strip()
+class Header:
+    """Where each column is in the file's rows (the header may order them any way)."""
+
+    def __init__(self, names: list[str], path: Path) -> None:
+        self.names = names
+        absent = [c for c in REQUIRED if c not in names]
+        if absent:
+            raise InvalidInput(
+                f"{path}: the header lacks {', '.join(absent)} "
+                f"(expected {','.join(COLUMNS)})"
+            )
+        self.at = {c: names.index(c) for c in COLUMNS if c in names}
+        self.hate, self.summary = "hate" in self.at, "summary" in self.at
+
+    def raw(self, cells: list[str]) -> dict[str, str]:
+        """The row as the reject file shows it, by column name."""
+        return dict(zip(self.names, cells, strict=False))
+
+
+def _date(value: str, column: str, today: date) -> date:
     try:
         day = date.fromisoformat(value)
     except ValueError:
@@ -85,45 +87,41 @@ def _date(raw: dict[str, str], column: str, today: date) -> date:
     return day
 
 
-def parse_row(line: int, raw: dict[str, str], today: date) -> Row:
+def parse_row(line: int, cells: list[str], header: Header, today: date) -> Row:
     """One CSV row as a complaint, or RowError naming the column and what is wrong."""
-    missing = [c for c in REQUIRED if not (raw.get(c) or "").strip()]
-    if missing:
-        raise RowError(f"missing {', '.join(missing)}")
-    if None in raw:  # csv puts surplus cells under the key None
+    if len(cells) > len(header.names):
         raise RowError("more cells than the header has columns")
-    incident_on = _date(raw, "incident_on", today)
-    reported_on = _date(raw, "reported_on", today)
+    if len(cells) < len(header.names):  # csv leaves out the trailing empty cells
+        cells = cells + [""] * (len(header.names) - len(cells))
+    at = header.at
+    case_ref = cells[at["case_ref"]].strip()
+    agency = cells[at["agency"]].strip()
+    agency_ref = cells[at["agency_ref"]].strip()
+    incident_text = cells[at["incident_on"]].strip()
+    reported_text = cells[at["reported_on"]].strip()
+    if not (case_ref and agency and agency_ref and incident_text and reported_text):
+        missing = [c for c in REQUIRED if not cells[at[c]].strip()]
+        raise RowError(f"missing {', '.join(missing)}")
+    incident_on = _date(incident_text, "incident_on", today)
+    reported_on = _date(reported_text, "reported_on", today)
     if reported_on < incident_on:
         raise RowError(f"reported_on {reported_on} is before incident_on {incident_on}")
-    hate_text = (raw.get("hate") or "").strip().lower()
-    if hate_text not in TRUE | FALSE:
+    hate_text = cells[at["hate"]].strip().lower() if header.hate else ""
+    if hate_text not in TRUE and hate_text not in FALSE:
         raise RowError(
             f"hate: {hate_text!r} is not yes/no (expected true/false, yes/no or 1/0)"
         )
+    summary = cells[at["summary"]].strip() if header.summary else ""
     return Row(
-        line=line,
-        case_ref=raw["case_ref"].strip().upper(),
-        agency=raw["agency"].strip(),
-        agency_ref=raw["agency_ref"].strip(),
-        incident_on=incident_on,
-        reported_on=reported_on,
-        hate=hate_text in TRUE,
-        summary=(raw.get("summary") or "").strip() or None,
+        line,
+        case_ref.upper(),
+        agency,
+        agency_ref,
+        incident_on,
+        reported_on,
+        hate_text in TRUE,
+        summary or None,
     )
-
-
-def read_rows(handle: TextIO, path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(handle)
-    header = reader.fieldnames or []
-    absent = [c for c in REQUIRED if c not in header]
-    if absent:
-        raise InvalidInput(
-            f"{path}: the header lacks {', '.join(absent)} "
-            f"(expected {','.join(COLUMNS)})"
-        )
-    for raw in reader:
-        yield reader.line_num, raw
 
 
 def batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -137,137 +135,51 @@ def batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-class CaseCache:
-    """Cases kept between batches (most recently used), with the (agency, agency_ref) pairs
-    each already holds, so a case touched by many batches is read from the log once."""
-
-    def __init__(self, service: CaseService, size: int = 2000) -> None:
-        self.service, self.size = service, size
-        self.cases: OrderedDict[str, tuple[Case, set[tuple[str, str | None]]]] = (
-            OrderedDict()
-        )
-
-    def get(self, ref: str) -> tuple[Case, set[tuple[str, str | None]]]:
-        found = self.cases.get(ref)
-        if found is None:
-            case = self.service.app.get_case(ref)
-            found = (case, {(c.agency, c.agency_ref) for c in case.complaints.values()})
-            self.cases[ref] = found
-            if len(self.cases) > self.size:
-                self.cases.popitem(last=False)
-        self.cases.move_to_end(ref)
-        return found
-
-    def forget(self, refs: Iterable[str]) -> None:
-        """After a clash: these cases changed elsewhere (or hold unsaved events)."""
-        for ref in refs:
-            self.cases.pop(ref, None)
-
-
 def import_complaints(
     service: CaseService,
     path: Path,
     *,
     by: str,
-    batch_size: int = 2000,
+    batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     reject: Callable[[Rejection], None] | None = None,
 ) -> ImportResult:
-    """Record every good row; hand each bad one to `reject` as it is found (memory stays
-    flat: nothing is kept per row once its batch is saved)."""
+    """Record every good row; hand each bad one to `reject` once its batch is settled (memory
+    stays flat: nothing is kept per row once its batch is saved)."""
     result = ImportResult()
     today = service.today()
-    cache = CaseCache(service)
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read: {exc.strerror}") from None
-    with handle:
-        for chunk in batches(read_rows(handle, path), batch_size):
+
+    def settled(batch: Prepared) -> None:
+        result.recorded += batch.recorded
+        result.already += batch.already
+        result.rejected += len(batch.rejections)
+        if reject is not None:
+            for rejection in sorted(batch.rejections, key=lambda r: r[0]):
+                reject(rejection)
+        if progress is not None:
+            progress(batch.size)
+
+    with handle, Pipeline(service.app, by) as pipeline:
+        reader = csv.reader(handle)
+        header = Header(next(reader, []), path)
+        numbered = ((reader.line_num, cells) for cells in reader if cells)
+        for chunk in batches(numbered, batch_size):
             rows: list[Row] = []
-            for line, raw in chunk:
+            bad: list[Rejection] = []
+            for line, cells in chunk:
                 try:
-                    rows.append(parse_row(line, raw, today))
+                    rows.append(parse_row(line, cells, header, today))
                 except RowError as exc:
-                    result.pending.append((line, str(exc), raw))
-            _record_batch(service, cache, rows, result, by)
-            result.rejected += len(result.pending)
-            if reject is not None:
-                for rejection in sorted(result.pending, key=lambda r: r[0]):
-                    reject(rejection)
-            result.pending.clear()
-            if progress is not None:
-                progress(len(chunk))
+                    bad.append((line, str(exc), header.raw(cells)))
+            for batch in pipeline.push(rows, bad, len(chunk)):
+                settled(batch)
+        for batch in pipeline.finish():
+            settled(batch)
     return result
-
-
-def _record_batch(
-    service: CaseService,
-    cache: CaseCache,
-    rows: list[Row],
-    result: ImportResult,
-    by: str,
-) -> None:
-    """Record a batch in one transaction, retried on a clash (each retry re-reads the cases)."""
-    for _ in range(5):
-        touched: dict[str, Case] = {}
-        outcome = ImportResult()
-        at = service.app.clock()
-        for row in rows:
-            try:
-                case, known = cache.get(row.case_ref)
-            except (CaseNotFound, InvalidInput) as exc:
-                outcome.pending.append((row.line, str(exc), _raw(row)))
-                continue
-            if (row.agency, row.agency_ref) in known:
-                outcome.already += 1
-                continue
-            try:
-                case.record_complaint(
-                    agency=row.agency,
-                    incident_on=row.incident_on,
-                    reported_on=row.reported_on,
-                    complainant=case.applicant,
-                    agency_ref=row.agency_ref,
-                    hate=row.hate,
-                    summary=Personal(case.victim_id, row.summary)
-                    if row.summary
-                    else None,
-                    at=at,
-                    by=by,
-                )
-            except (InvalidInput, RuleViolation) as exc:
-                outcome.pending.append((row.line, str(exc), _raw(row)))
-                continue
-            touched[row.case_ref] = case
-            known.add((row.agency, row.agency_ref))
-            outcome.recorded += 1
-        try:
-            with translate_store_errors():
-                service.app.save(*touched.values())
-        except Conflict:
-            cache.forget(touched)
-            continue
-        result.recorded += outcome.recorded
-        result.already += outcome.already
-        result.pending.extend(outcome.pending)
-        return
-    raise Conflict(
-        "the cases in this file kept changing while it was imported; nothing more was "
-        "written; re-run the import (recorded rows are skipped)"
-    )
-
-
-def _raw(row: Row) -> dict[str, str]:
-    return {
-        "case_ref": row.case_ref,
-        "agency": row.agency,
-        "agency_ref": row.agency_ref,
-        "incident_on": row.incident_on.isoformat(),
-        "reported_on": row.reported_on.isoformat(),
-        "hate": "true" if row.hate else "false",
-        "summary": row.summary or "",
-    }
 
 
 class RejectFile:

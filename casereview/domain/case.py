@@ -58,6 +58,11 @@ def _not_before(label: str, day: date, earlier_label: str, earlier: date) -> Non
         )
 
 
+def check_reported_after_incident(incident_on: date, reported_on: date) -> None:
+    """A complaint cannot be reported before the incident it reports."""
+    _not_before("--reported-on", reported_on, "the incident it reports", incident_on)
+
+
 class Case(Aggregate):
     """One application for an ASB Case Review, from receipt to closure."""
 
@@ -339,9 +344,7 @@ class Case(Aggregate):
         by: str,
     ) -> str:
         """Record a complaint at any stage: after a decision it is kept for the record only."""
-        _not_before(
-            "--reported-on", reported_on, "the incident it reports", incident_on
-        )
+        check_reported_after_incident(incident_on, reported_on)
         self._refuse_known_reference(agency, agency_ref)
         complaint_id = self.next_complaint_id()
         self.trigger_event(

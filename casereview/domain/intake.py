@@ -1,0 +1,119 @@
+"""Recording complaints in bulk: what an import needs of a case, and nothing more.
+
+A whole `Case` holds every person, complaint, step and decision; an import of a national year's
+agency exports touches tens of thousands of cases, most of them many times over months of
+reports. `ComplaintIntake` keeps, per case, only what recording one more complaint needs: the
+stream's version, how many complaints it holds (complaint ids are C1, C2, ...), the applicant
+(the complainant of an imported report), whose personal data a summary is, and the agencies'
+references already recorded. The references are kept as 64-bit hashes, so a case with years of
+reports costs a few hundred bytes; a hash alone can only say "possibly recorded", so the import
+confirms a match against the case itself (`confirm`) before it skips a row.
+
+`record` checks the same rules as `Case.record_complaint` and returns the same
+`ComplaintRecorded` event, which replays into the same Case
+(tests/unit/test_intake.py compares the two over generated sequences).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from uuid import UUID
+
+from casereview.domain.case import Case, check_reported_after_incident
+from casereview.domain.errors import RuleViolation
+from casereview.domain.personal import Person, Personal
+
+
+def reference_key(agency: str, agency_ref: str) -> int:
+    return hash((agency, agency_ref))
+
+
+@dataclass(slots=True)
+class ComplaintIntake:
+    case_id: UUID
+    ref: str
+    version: int
+    complaints: int
+    complainant: Person
+    subject: str
+    hashes: set[int]
+    references: set[tuple[str, str]] | None = field(default=None)
+    """The exact references, once a hash matched and the case was read to confirm it."""
+
+    @classmethod
+    def of(cls, case: Case) -> ComplaintIntake:
+        return cls(
+            case_id=case.id,
+            ref=case.ref,
+            version=case.version,
+            complaints=len(case.complaints),
+            complainant=case.applicant,
+            subject=case.victim_id,
+            hashes={reference_key(*key) for key in case.agency_refs},
+        )
+
+    def may_hold(self, agency: str, agency_ref: str) -> bool:
+        """False: certainly not recorded. True: recorded, unless a hash collided (`holds`)."""
+        return reference_key(agency, agency_ref) in self.hashes
+
+    def holds(self, agency: str, agency_ref: str) -> bool | None:
+        """Whether the reference is recorded; None until the exact references are known."""
+        if self.references is None:
+            return None
+        return (agency, agency_ref) in self.references
+
+    def confirm(self, stored: Case, pending: Iterable[tuple[str, str]]) -> None:
+        """Learn the exact references: those of the case as stored, and those recorded here
+        since but not yet saved."""
+        self.references = {*stored.agency_refs, *pending}
+
+    def record(
+        self,
+        *,
+        agency: str,
+        agency_ref: str,
+        incident_on: date,
+        reported_on: date,
+        hate: bool,
+        summary: str | None,
+        at: datetime,
+        by: str,
+    ) -> Case.ComplaintRecorded:
+        """The ComplaintRecorded event `Case.record_complaint` would record, for the caller
+        to save; this intake now counts it."""
+        check_reported_after_incident(incident_on, reported_on)
+        if self.holds(agency, agency_ref):
+            raise RuleViolation(
+                f"{self.ref}: {agency} reference {agency_ref!r} is already recorded"
+            )
+        event = Case.ComplaintRecorded.__new__(Case.ComplaintRecorded)
+        # Filled as the library fills an event it reads back from the store, in the order of
+        # the event's fields, so it is stored exactly as a recorded one (no per-field setattr
+        # of the frozen dataclass: this runs a million times in an import).
+        object.__setattr__(
+            event,
+            "__dict__",
+            {
+                "originator_id": self.case_id,
+                "originator_version": self.version + 1,
+                "timestamp": at,
+                "complaint_id": f"C{self.complaints + 1}",
+                "agency": agency,
+                "agency_ref": agency_ref,
+                "incident": None,
+                "incident_on": incident_on,
+                "reported_on": reported_on,
+                "complainant": self.complainant,
+                "hate": hate,
+                "summary": Personal(self.subject, summary) if summary else None,
+                "recorded_by": by,
+            },
+        )
+        self.version += 1
+        self.complaints += 1
+        self.hashes.add(reference_key(agency, agency_ref))
+        if self.references is not None:
+            self.references.add((agency, agency_ref))
+        return event

@@ -1,0 +1,148 @@
+"""The import's batches against a real store (SQLite and PostgreSQL): each row recorded once,
+across batches built while the previous one is saved, through duplicates in the file and
+another writer changing a case mid-import."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import casereview.import_pipeline as pipeline
+from casereview.commands import CaseService
+from casereview.importer import import_complaints
+from casereview.ledger import verify_log
+
+HEADER = "case_ref,agency,agency_ref,incident_on,reported_on,hate,summary\n"
+BY = "importer"
+
+
+def receive(service: CaseService, name: str) -> str:
+    return service.receive(
+        area="gosport",
+        received_on=date(2026, 3, 2),
+        applicant_name=name,
+        by="officer-1",
+    )
+
+
+def export(path: Path, rows: list[tuple[str, str]]) -> Path:
+    path.write_text(
+        HEADER
+        + "".join(
+            f"{ref},Hampshire Police,{agency_ref},2026-02-01,2026-02-02,false,noise\n"
+            for ref, agency_ref in rows
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def references(service: CaseService, ref: str) -> list[str | None]:
+    return [c.agency_ref for c in service.app.get_case(ref).complaints.values()]
+
+
+def test_rows_spread_over_many_small_batches_are_each_recorded_once_in_order(
+    service: CaseService, tmp_path: Path
+) -> None:
+    a, b = receive(service, "Ann Able"), receive(service, "Ben Baker")
+    rows = [(a if i % 3 else b, f"P-{i}") for i in range(40)]
+    source = export(tmp_path / "export.csv", rows)
+
+    result = import_complaints(service, source, by=BY, batch_size=3)
+
+    assert (result.recorded, result.already, result.rejected) == (40, 0, 0)
+    assert references(service, a) == [r for ref, r in rows if ref == a]
+    assert references(service, b) == [r for ref, r in rows if ref == b]
+    case = service.app.get_case(a)
+    assert list(case.complaints) == [
+        f"C{i}" for i in range(1, len(case.complaints) + 1)
+    ]
+    assert verify_log(service.app).ok
+
+
+def test_a_row_repeated_in_the_file_is_recorded_once_wherever_the_repeat_falls(
+    service: CaseService, tmp_path: Path
+) -> None:
+    ref = receive(service, "Cat Cole")
+    # P-1 again in the same batch, P-2 again in the batch after (in flight when it is built),
+    # P-3 again two batches on (saved by then).
+    rows = [(ref, r) for r in ("P-1", "P-1", "P-2", "P-4", "P-2", "P-5", "P-6", "P-3")]
+    rows += [(ref, r) for r in ("P-7", "P-8", "P-3")]
+    source = export(tmp_path / "export.csv", rows)
+
+    result = import_complaints(service, source, by=BY, batch_size=3)
+
+    assert (result.recorded, result.already) == (8, 3)
+    assert references(service, ref) == [f"P-{i}" for i in (1, 2, 4, 5, 6, 3, 7, 8)]
+    again = import_complaints(service, source, by=BY, batch_size=3)
+    assert (again.recorded, again.already, again.rejected) == (0, 11, 0)
+
+
+def test_another_writer_changing_a_case_mid_import_loses_and_duplicates_nothing(
+    service: CaseService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = receive(service, "Dan Dale")
+    other = receive(service, "Eve East")
+    rows = [(ref if i % 2 else other, f"P-{i}") for i in range(12)]
+    source = export(tmp_path / "export.csv", rows)
+    insert = pipeline.Pipeline._insert
+    calls = 0
+
+    def interleaved(self: pipeline.Pipeline, events: list) -> None:  # type: ignore[type-arg]
+        nonlocal calls
+        calls += 1
+        # A clerk records a complaint just before these batches land.
+        if calls in (2, 3):
+            service.add_complaint(
+                ref,
+                agency="Gosport Borough Council",
+                agency_ref=f"GBC-{calls}",
+                incident_on=date(2026, 2, 3),
+                reported_on=date(2026, 2, 4),
+                by="officer-1",
+            )
+        insert(self, events)
+
+    monkeypatch.setattr(pipeline.Pipeline, "_insert", interleaved)
+
+    result = import_complaints(service, source, by=BY, batch_size=4)
+
+    assert (result.recorded, result.already, result.rejected) == (12, 0, 0)
+    held = references(service, ref)
+    assert sorted(r for r in held if r and r.startswith("P-")) == sorted(
+        r for case, r in rows if case == ref
+    )
+    assert sorted(r for r in held if r and r.startswith("GBC-")) == ["GBC-2", "GBC-3"]
+    assert len(held) == len(set(held))
+    assert references(service, other) == [r for case, r in rows if case == other]
+    assert calls > 3  # the clashing batches were saved again
+    assert verify_log(service.app).ok
+
+
+def test_rows_naming_no_case_are_rejected_and_the_rest_recorded(
+    service: CaseService, tmp_path: Path
+) -> None:
+    ref = receive(service, "Fay Ford")
+    rows = [
+        (ref, "P-1"),
+        ("GOSPORT-2026-0999", "P-2"),
+        ("not-a-ref", "P-3"),
+        (ref, "P-4"),
+    ]
+    rejected: list[tuple[int, str]] = []
+
+    result = import_complaints(
+        service,
+        export(tmp_path / "export.csv", rows),
+        by=BY,
+        batch_size=2,
+        reject=lambda r: rejected.append((r[0], r[1])),
+    )
+
+    assert (result.recorded, result.rejected) == (2, 2)
+    assert [line for line, _ in rejected] == [3, 4]
+    assert "GOSPORT-2026-0999" in rejected[0][1]
+    assert "not a case reference" in rejected[1][1]
+    assert references(service, ref) == ["P-1", "P-4"]

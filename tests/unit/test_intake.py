@@ -1,0 +1,122 @@
+"""The import's compact intake records exactly what the Case would: the same events, which
+replay into the same case, under the same rules."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from casereview.domain.case import Case
+from casereview.domain.errors import InvalidInput, RuleViolation
+from casereview.domain.intake import ComplaintIntake
+from casereview.domain.personal import Person, Personal
+from tests.unit.test_case_aggregate import AT, BY, new_case
+
+AGENCIES = ("Hampshire Police", "Gosport Borough Council", "Vivid Homes")
+complaints = st.lists(
+    st.tuples(
+        st.sampled_from(AGENCIES),
+        st.text(min_size=1, max_size=8),
+        st.dates(date(2025, 1, 1), date(2026, 3, 1)),
+        st.integers(0, 40),
+        st.booleans(),
+        st.none() | st.text(min_size=1, max_size=30),
+    ),
+    max_size=12,
+    unique_by=lambda c: (c[0], c[1]),
+)
+
+
+def fields(event: Case.Event) -> dict[str, object]:
+    return dict(vars(event))
+
+
+@settings(max_examples=150)
+@given(complaints, st.booleans())
+def test_the_intake_records_the_events_the_case_would_record(
+    rows: list[tuple[str, str, date, int, bool, str | None]], on_behalf: bool
+) -> None:
+    victim = Person("p-victim", "Vic Tim") if on_behalf else None
+    by_case = new_case(victim=victim)
+    intake = ComplaintIntake.of(by_case)
+    replayed = new_case(victim=victim)
+    for agency, agency_ref, incident_on, days, hate, summary in rows:
+        reported_on = incident_on + timedelta(days=days)
+        by_case.record_complaint(
+            agency=agency,
+            agency_ref=agency_ref,
+            incident_on=incident_on,
+            reported_on=reported_on,
+            complainant=by_case.applicant,
+            hate=hate,
+            summary=Personal(by_case.victim_id, summary) if summary else None,
+            at=AT,
+            by=BY,
+        )
+        event = intake.record(
+            agency=agency,
+            agency_ref=agency_ref,
+            incident_on=incident_on,
+            reported_on=reported_on,
+            hate=hate,
+            summary=summary,
+            at=AT,
+            by=BY,
+        )
+        assert fields(event) == fields(by_case.pending_events[-1])
+        event.mutate(replayed)
+    assert intake.version == by_case.version == replayed.version
+    assert intake.complaints == len(by_case.complaints)
+    assert replayed.complaints == by_case.complaints
+    assert replayed.agency_refs == by_case.agency_refs
+
+
+def test_a_report_before_its_incident_is_refused_as_the_case_refuses_it() -> None:
+    intake = ComplaintIntake.of(new_case())
+    with pytest.raises(InvalidInput, match="before the incident it reports"):
+        intake.record(
+            agency="Hampshire Police",
+            agency_ref="P-1",
+            incident_on=date(2026, 2, 2),
+            reported_on=date(2026, 2, 1),
+            hate=False,
+            summary=None,
+            at=AT,
+            by=BY,
+        )
+    assert intake.version == 1 and intake.complaints == 0
+
+
+def test_a_hash_match_is_only_a_maybe_until_the_case_confirms_it() -> None:
+    case = new_case()
+    case.record_complaint(
+        agency="Hampshire Police",
+        agency_ref="P-1",
+        incident_on=date(2026, 2, 1),
+        reported_on=date(2026, 2, 1),
+        complainant=case.applicant,
+        at=AT,
+        by=BY,
+    )
+    intake = ComplaintIntake.of(case)
+    assert intake.may_hold("Hampshire Police", "P-1")
+    assert not intake.may_hold("Hampshire Police", "P-2")
+    assert intake.holds("Hampshire Police", "P-1") is None  # not yet confirmed
+    intake.confirm(case, [("Vivid Homes", "V-9")])
+    assert intake.holds("Hampshire Police", "P-1") is True
+    assert intake.holds("Vivid Homes", "V-9") is True
+    assert intake.holds("Hampshire Police", "P-2") is False
+    with pytest.raises(RuleViolation, match="already recorded"):
+        intake.record(
+            agency="Hampshire Police",
+            agency_ref="P-1",
+            incident_on=date(2026, 2, 1),
+            reported_on=date(2026, 2, 1),
+            hate=False,
+            summary=None,
+            at=AT,
+            by=BY,
+        )
