@@ -30,6 +30,7 @@ from casereview.domain.case import Case
 from casereview.domain.deadline import Deadline
 from casereview.domain.letter import Letter
 from casereview.projections.apply import HANDLERS, apply_case_event, case_received
+from casereview.projections.decode import Change
 from casereview.projections.tables import DIGESTED, ProjectionTables
 from casereview.projections.tracking import (
     DEADLINE_CHANGES,
@@ -79,9 +80,9 @@ class Batch:
             raise NoResultFound(f"no case row for the stream {case_id}")
         return self.rows["cases"][ref]
 
-    def apply(self, e: Any) -> bool:
+    def apply(self, e: Change) -> bool:
         """Apply one event to the rows; False if it is not one the read models follow."""
-        kind, stream = type(e), e.originator_id.hex
+        kind, stream = e.event_type, e.stream
         if kind is Case.ApplicationReceived:
             self.add("cases", e.ref, case_received(e))
             self.refs[stream] = e.ref
@@ -109,7 +110,7 @@ class Batch:
 class Wanted:
     """The existing rows a batch's events will change, found in one pass over them."""
 
-    def __init__(self, events: Sequence[Any]) -> None:
+    def __init__(self, events: Sequence[Change]) -> None:
         self.cases: set[str] = set()
         self.deadlines: set[str] = set()
         self.letters: set[str] = set()
@@ -118,7 +119,7 @@ class Wanted:
         self.new_refs: dict[str, str] = {}  # case stream -> ref, of cases received here
         born: set[Any] = set()
         for e in events:
-            kind, stream = type(e), e.originator_id.hex
+            kind, stream = e.event_type, e.stream
             if kind is Case.ApplicationReceived:
                 self.new_refs[stream] = e.ref
             elif kind in HANDLERS:
@@ -173,7 +174,7 @@ class BatchWriter:
         cols = self.key_columns[name]
         return row[cols[0]] if len(cols) == 1 else tuple(row[c] for c in cols)
 
-    def apply(self, conn: Connection, events: Sequence[Any]) -> None:
+    def apply(self, conn: Connection, events: Sequence[Change]) -> None:
         """Apply the events, in order, in the caller's transaction."""
         batch = Batch()
         self._load(conn, batch, Wanted(events))

@@ -26,9 +26,12 @@ from casereview.domain.case import CASE_EVENTS
 from casereview.domain.deadline import DEADLINE_EVENTS
 from casereview.domain.letter import LETTER_EVENTS
 from casereview.projections import tables as schema
+from casereview.projections.apply import READS as CASE_READS
 from casereview.projections.batch import BatchWriter
 from casereview.projections.db import IMMEDIATE, make_engine, unavailable_as_error
+from casereview.projections.decode import Decoder
 from casereview.projections.tables import DIGESTED, POSITION_NAME, make_tables
+from casereview.projections.tracking import READS as TRACKING_READS
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Notification
@@ -81,6 +84,7 @@ class Projector:
         with unavailable_as_error():
             self.engine, self._base = engine or make_engine(store)
         self._writer = BatchWriter(self.tables)
+        self._decode = Decoder(app.mapper, {**CASE_READS, **TRACKING_READS})
         self._created = False
         self.schema_reset: tuple[int | None, int] | None = None
         """(stored version, code's version) when `create()` found the tables out of date
@@ -213,7 +217,7 @@ class Projector:
         return applied
 
     def _apply_batch(self, old: int, notifications: Sequence[Notification]) -> None:
-        events = [self.app.mapper.to_domain_event(n) for n in notifications]
+        events = [self._decode(n) for n in notifications]
         new = notifications[-1].id
         p = self.tables.position
         with self._begin(immediate=True) as conn:

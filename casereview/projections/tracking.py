@@ -30,7 +30,7 @@ def utc_naive(moment: datetime) -> datetime:
 
 def deadline_scheduled(e: Any) -> Row:
     return {
-        "deadline_id": e.originator_id.hex,
+        "deadline_id": e.stream,
         "ref": e.ref,
         "kind": e.kind,
         "from_step": e.from_step,
@@ -83,7 +83,7 @@ DEADLINE_CHANGES: dict[type[Any], Change] = {
 
 def letter_queued(e: Any) -> Row:
     return {
-        "letter_id": e.originator_id.hex,
+        "letter_id": e.stream,
         "ref": e.ref,
         "template": e.template,
         "recipient_role": e.recipient_role,
@@ -116,3 +116,18 @@ LETTER_CHANGES: dict[type[Any], Change] = {
     Letter.LetterDeliveryFailed: _failed,
 }
 """Events changing the row of an existing letter."""
+
+READS: dict[type[Any], tuple[str, ...]] = {
+    Deadline.DeadlineScheduled: (
+        "ref",
+        "kind",
+        "from_step",
+        "until_step",
+        "start_on",
+        "rule",
+        "due_on",
+        "remind_on",
+    ),
+    Letter.LetterQueued: ("ref", "template", "recipient_role", "timestamp"),
+}
+"""The fields `deadline_scheduled` and `letter_queued` read, decoded with the event."""
