@@ -8,22 +8,24 @@ For a batch of decoded events, in the caller's transaction (the one claiming the
 2. those rows are loaded with one SELECT per table (`WHERE key IN (...)`, in chunks);
 3. the events are applied in order to the rows as plain dicts (the handlers in apply.py and
    tracking.py), so an event sees every change made before it, in the batch or earlier;
-4. the loaded rows are deleted and every row the batch holds is inserted again, with one
-   DELETE per table (per chunk of keys) and one executemany INSERT per table (on PostgreSQL
-   one COPY per table instead).
+4. the rows the events created or changed are written: on SQLite new rows with one
+   executemany INSERT per table and changed rows with one executemany UPDATE per table and
+   set of columns changed (casereview/projections/sqlite_rows.py); on PostgreSQL the changed
+   rows deleted (one DELETE per chunk of keys) and all of them copied in (one COPY per table).
 
 The rows come out exactly as applying the events one at a time with UPDATEs would leave them.
 Statements are built once per set of tables, so SQLAlchemy compiles each once and reuses it.
+A rebuild's replay (casereview/projections/replay.py) keeps one Batch across its transactions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, tuple_
 from sqlalchemy.exc import DBAPIError, NoResultFound
-from sqlalchemy.sql import ColumnElement, Delete, Insert, Select
+from sqlalchemy.sql import ColumnElement, Delete, Select
 from sqlalchemy.sql.elements import BindParameter
 
 from casereview.domain.case import Case
@@ -31,6 +33,7 @@ from casereview.domain.deadline import Deadline
 from casereview.domain.letter import Letter
 from casereview.projections.apply import HANDLERS, apply_case_event, case_received
 from casereview.projections.decode import Change
+from casereview.projections.sqlite_rows import SQLiteRows
 from casereview.projections.tables import DIGESTED, ProjectionTables
 from casereview.projections.tracking import (
     DEADLINE_CHANGES,
@@ -51,34 +54,68 @@ class DuplicateRow(Exception):
     """An event would create a row that already exists (the log and the rows disagree)."""
 
 
-class Batch:
-    """The rows one batch of events touches, as dicts by table and primary key."""
+Fetch = Callable[[str, Key], "Row | None"]
+"""Finds a row the batch does not hold, by table and key (None: there is none)."""
 
-    def __init__(self) -> None:
+
+class Batch:
+    """The rows a batch of events touches, as dicts by table and primary key.
+
+    A row is `stored` when it is in the database as it was loaded or last written (its values
+    then, to write back only what changed) and `touched` when an event created or changed it
+    since. A rebuild keeps one Batch across its transactions (see `settle`)."""
+
+    def __init__(self, fetch: Fetch | None = None) -> None:
         self.rows: dict[str, dict[Key, Row]] = {name: {} for name in DIGESTED}
-        self.stored: dict[str, list[Key]] = {name: [] for name in DIGESTED}
-        """Keys of the rows loaded from the database (deleted before the rows go back)."""
+        self.stored: dict[str, dict[Key, Row]] = {name: {} for name in DIGESTED}
+        self.touched: dict[str, set[Key]] = {name: set() for name in DIGESTED}
         self.refs: dict[str, str] = {}
         """Case stream id (hex) -> case reference, for the cases in the batch."""
+        self.fetch = fetch
 
     def row(self, table: str, key: Key) -> Row | None:
-        return self.rows[table].get(key)
+        """The row an event is about to change (fetched if the batch lacks it), or None."""
+        row = self.rows[table].get(key)
+        if row is None and self.fetch is not None:
+            row = self.fetch(table, key)
+            if row is not None:
+                self.load(table, key, row)
+        if row is not None:
+            self.touched[table].add(key)
+        return row
 
     def add(self, table: str, key: Key, row: Row) -> None:
         """A new row; one already there means the log and the rows disagree."""
         if key in self.rows[table]:
             raise DuplicateRow(f"{table} {key!r} exists already")
         self.rows[table][key] = row
+        self.touched[table].add(key)
 
     def load(self, table: str, key: Key, row: Row) -> None:
+        """A row as the database holds it."""
         self.rows[table][key] = row
-        self.stored[table].append(key)
+        self.stored[table][key] = dict(row)
 
     def case(self, case_id: str) -> Row:
         ref = self.refs.get(case_id)
         if ref is None:
             raise NoResultFound(f"no case row for the stream {case_id}")
+        self.touched["cases"].add(ref)
         return self.rows["cases"][ref]
+
+    def settle(self, keep: Collection[str]) -> None:
+        """After the rows are written: the tables in `keep` stay held, as now stored; the
+        others are let go (their rows are found again through `fetch` if needed)."""
+        for name in DIGESTED:
+            touched, stored = self.touched[name], self.stored[name]
+            if name in keep:
+                rows = self.rows[name]
+                for key in touched:
+                    stored[key] = dict(rows[key])
+            else:
+                self.rows[name].clear()
+                stored.clear()
+            touched.clear()
 
     def apply(self, e: Change) -> bool:
         """Apply one event to the rows; False if it is not one the read models follow."""
@@ -101,7 +138,7 @@ class Batch:
             change, table = LETTER_CHANGES.get(kind), "letters"
         if change is None:
             return False
-        row = self.rows[table].get(stream)
+        row = self.row(table, stream)
         if row is not None:  # an UPDATE matching no row changes nothing
             change(row, e)
         return True
@@ -156,14 +193,13 @@ class BatchWriter:
         }
         self.select: dict[str, Select[Any]] = {}
         self.delete: dict[str, Delete] = {}
-        self.insert: dict[str, Insert] = {}
         for name, table in self.tables.items():
             self.select[name] = select(table).where(self._key_in(name))
             self.delete[name] = table.delete().where(self._key_in(name))
-            self.insert[name] = table.insert()
         self.cases_by_stream = select(t.cases).where(
             t.cases.c.case_id.in_(bindparam("keys", expanding=True))
         )
+        self._sqlite_rows: dict[str, SQLiteRows] = {}
 
     def _key_in(self, name: str) -> ColumnElement[bool]:
         cols = list(self.tables[name].primary_key.columns)
@@ -180,7 +216,7 @@ class BatchWriter:
         self._load(conn, batch, Wanted(events))
         for e in events:
             batch.apply(e)
-        self._write(conn, batch)
+        self.write(conn, batch)
 
     def _load(self, conn: Connection, batch: Batch, wanted: Wanted) -> None:
         for row in self._fetch(conn, self.cases_by_stream, wanted.cases):
@@ -202,6 +238,12 @@ class BatchWriter:
         for row in self._fetch(conn, self.select[name], keys):
             batch.load(name, self.key_of(name, row), row)
 
+    def fetch(self, conn: Connection, name: str, key: Key) -> Row | None:
+        """One row by its primary key, or None."""
+        for row in self._fetch(conn, self.select[name], {key}):
+            return row
+        return None
+
     def _fetch(
         self, conn: Connection, query: Select[Any], keys: set[Any]
     ) -> Iterator[Row]:
@@ -209,17 +251,31 @@ class BatchWriter:
             for found in conn.execute(query, {"keys": chunk}).mappings():
                 yield dict(found)
 
-    def _write(self, conn: Connection, batch: Batch) -> None:
+    def write(self, conn: Connection, batch: Batch) -> None:
+        """Write the rows the batch touched: new ones inserted, stored ones changed."""
         for name in DIGESTED:
-            rows = batch.rows[name]
-            if not rows:
+            touched = batch.touched[name]
+            if not touched:
                 continue
-            for chunk in _chunks(batch.stored[name]):
-                conn.execute(self.delete[name], {"keys": chunk})
+            rows, stored = batch.rows[name], batch.stored[name]
+            # In key order: neighbouring index entries, so fewer pages written.
+            changed = sorted(k for k in touched if k in stored)
+            new = sorted(k for k in touched if k not in stored)
             if conn.dialect.name == "postgresql":
-                self._copy(conn, name, rows.values())
+                for chunk in _chunks(changed):
+                    conn.execute(self.delete[name], {"keys": chunk})
+                self._copy(conn, name, [rows[k] for k in (*changed, *new)])
             else:
-                conn.execute(self.insert[name], list(rows.values()))
+                writer = self._sqlite(conn, name)
+                writer.update(conn, [(rows[k], stored[k]) for k in changed])
+                writer.insert(conn, [rows[k] for k in new])
+
+    def _sqlite(self, conn: Connection, name: str) -> SQLiteRows:
+        found = self._sqlite_rows.get(name)
+        if found is None:
+            found = SQLiteRows(self.tables[name], conn.dialect)
+            self._sqlite_rows[name] = found
+        return found
 
     def _copy(self, conn: Connection, name: str, rows: Any) -> None:
         """PostgreSQL: the rows through COPY on the transaction's own connection (several

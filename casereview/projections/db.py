@@ -52,6 +52,29 @@ def _sqlite_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+REBUILD_SYNCHRONOUS = "NORMAL"
+
+
+@contextmanager
+def rebuild_settings(conn: Connection) -> Iterator[None]:
+    """SQLite: this connection commits without waiting for the disk while it rebuilds.
+
+    The events' file is in WAL mode, where synchronous=NORMAL never corrupts it: a commit
+    of read-model rows just skips its fsync (a power cut may lose the last batches, with
+    their position, which the next catch-up replays); checkpoints still sync, so the events
+    the application committed stay durable. The setting is restored afterwards."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    driver: Any = conn.connection.driver_connection
+    before = int(driver.execute("PRAGMA synchronous").fetchone()[0])
+    driver.execute(f"PRAGMA synchronous={REBUILD_SYNCHRONOUS}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA synchronous={before}")
+
+
 @contextmanager
 def unavailable_as_error(what: str = "read-model database") -> Iterator[None]:
     try:

@@ -373,7 +373,7 @@ def test_an_unreachable_database_is_service_unavailable(service: CaseService) ->
 def test_a_stale_runner_is_refused_and_changes_nothing(
     service: CaseService, projector: Projector
 ) -> None:
-    from casereview.projections.runner import _Overtaken
+    from casereview.projections.replay import Overtaken
 
     ref = receive(service)
     add_complaints(service, ref, 2)
@@ -385,7 +385,7 @@ def test_a_stale_runner_is_refused_and_changes_nothing(
         )
         assert projector.catch_up() == len(batch) == 4  # someone else gets there first
         before = projector.digests()
-        with pytest.raises(_Overtaken):
+        with pytest.raises(Overtaken):
             stale._apply_batch(start, batch)
         assert projector.digests() == before
         assert projector.list_cases()[0]["complaints"] == 2
