@@ -1,21 +1,20 @@
 """Saving an import's batches: built against each case's intake, saved a transaction each,
-the next one built while the database saves this one.
+the next one built while the writer saves this one.
 
 Each batch's complaints are recorded against the compact intake of their case
 (`casereview.domain.intake`), read from the log once and kept for up to INTAKE_CACHE cases, and
-the batch's events are inserted in one transaction. That insert runs on a thread of its own:
-the database drivers release the GIL while the database works, so building batch N+1 (parsing
-is done, recording, encoding) overlaps saving batch N. Batch N+1 is built on the intakes as
-they will be once N is saved; if N's save fails because another writer changed one of its cases
-(its stream version is taken), N and N+1 are both built again from the log and saved in turn, so
-nothing is recorded against a stale case. Only one batch is ever in flight.
+the batch's events are inserted in one transaction by the import's writer
+(`casereview.import_writer`, a process of its own), so building batch N+1 overlaps saving batch
+N. Batch N+1 is built on the intakes as they will be once N is saved; if N's save fails because
+another writer changed one of its cases (its stream version is taken), N and N+1 are both built
+again from the log and saved in turn, so nothing is recorded against a stale case. Only one
+batch is ever in flight.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from types import TracebackType
@@ -23,9 +22,11 @@ from types import TracebackType
 from eventsourcing.persistence import StoredEvent
 
 from casereview.application import CaseReviews, translate_store_errors
+from casereview.complaint_encoding import ComplaintEncoder
 from casereview.domain.case import Case
 from casereview.domain.errors import CaseNotFound, Conflict, InvalidInput, RuleViolation
 from casereview.domain.intake import ComplaintIntake
+from casereview.import_writer import ProcessWriter, ThreadWriter, Writer, shareable
 
 INTAKE_CACHE = 50_000
 """Cases whose intake is kept between batches: a national year's applications all fit (a few
@@ -120,8 +121,9 @@ class Pipeline:
     def __init__(self, app: CaseReviews, by: str) -> None:
         self.app, self.by = app, by
         self.intakes = Intakes(app)
-        self.saver = ThreadPoolExecutor(1, thread_name_prefix="casereview-import")
-        self.in_flight: tuple[Prepared, Future[None]] | None = None
+        self.encode = ComplaintEncoder(app.mapper)
+        self.writer: Writer | None = None
+        self.in_flight: Prepared | None = None
 
     def __enter__(self) -> Pipeline:
         return self
@@ -134,38 +136,58 @@ class Pipeline:
     ) -> None:
         # On an error the batch in flight is left to finish or fail on its own: either way
         # nothing half-done is kept, and a re-run skips what was saved.
-        self.saver.shutdown(wait=True)
+        if self.writer is not None:
+            self.writer.close()
 
     def push(
         self, rows: list[Row], rejections: list[Rejection], size: int
     ) -> Iterator[Prepared]:
         """Build this batch, then yield the batches that are now saved (in file order) and
-        start saving this one."""
-        earlier = self.in_flight[0].touched if self.in_flight is not None else {}
+        start saving this one. The first batch is saved here: a file of one batch needs
+        no writer."""
+        earlier = self.in_flight.touched if self.in_flight is not None else {}
         batch = self._prepare(Prepared(rows, size, rejections), earlier)
+        writer = self.writer
+        if writer is None:
+            self._save(batch)
+            self.writer = self._start_writer()
+            yield batch
+            return
         if self.in_flight is not None:
-            previous, future = self.in_flight
-            self.in_flight = None
+            previous, self.in_flight = self.in_flight, None
             try:
-                future.result()
+                writer.result()
             except Conflict:
                 self.intakes.forget([*previous.touched, *batch.touched])
                 self._save_now(previous)
                 batch = self._prepare(Prepared(rows, size, rejections), {})
             yield previous
-        self.in_flight = (batch, self.saver.submit(self._insert, batch.events))
+        writer.submit(batch.events)
+        self.in_flight = batch
 
     def finish(self) -> Iterator[Prepared]:
-        if self.in_flight is None:
+        batch, self.in_flight = self.in_flight, None
+        if batch is None or self.writer is None:
             return
-        batch, future = self.in_flight
-        self.in_flight = None
         try:
-            future.result()
+            self.writer.result()
         except Conflict:
             self.intakes.forget(batch.touched)
             self._save_now(batch)
         yield batch
+
+    def _start_writer(self) -> Writer:
+        env = dict(self.app.env)
+        if shareable(env):
+            return ProcessWriter(env)
+        return ThreadWriter(self._insert)
+
+    def _save(self, batch: Prepared) -> None:
+        try:
+            self._insert(batch.events)
+        except Conflict:
+            self.intakes.forget(batch.touched)
+            self._save_now(batch)
 
     def _save_now(self, batch: Prepared) -> None:
         """Build the batch again from the log and save it here, retried on a clash."""
@@ -226,8 +248,8 @@ class Pipeline:
             recorded += 1
         # Grouped by stream, so the store's (stream, version) index is written in runs.
         events.sort(key=lambda e: (e.originator_id.bytes, e.originator_version))
-        to_stored = self.app.mapper.to_stored_event
-        batch.events = [to_stored(e) for e in events]
+        encode = self.encode
+        batch.events = [encode(e) for e in events]
         batch.touched, batch.recorded, batch.already = touched, recorded, already
         batch.refused = refused
         return batch

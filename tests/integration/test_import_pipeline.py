@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import casereview.import_pipeline as pipeline
 from casereview.commands import CaseService
+from casereview.import_writer import ProcessWriter, ThreadWriter
 from casereview.importer import import_complaints
 from casereview.ledger import verify_log
 
@@ -87,25 +89,33 @@ def test_another_writer_changing_a_case_mid_import_loses_and_duplicates_nothing(
     other = receive(service, "Eve East")
     rows = [(ref if i % 2 else other, f"P-{i}") for i in range(12)]
     source = export(tmp_path / "export.csv", rows)
-    insert = pipeline.Pipeline._insert
     calls = 0
 
-    def interleaved(self: pipeline.Pipeline, events: list) -> None:  # type: ignore[type-arg]
-        nonlocal calls
-        calls += 1
-        # A clerk records a complaint just before these batches land.
-        if calls in (2, 3):
-            service.add_complaint(
-                ref,
-                agency="Gosport Borough Council",
-                agency_ref=f"GBC-{calls}",
-                incident_on=date(2026, 2, 3),
-                reported_on=date(2026, 2, 4),
-                by="officer-1",
-            )
-        insert(self, events)
+    def clerk_first(save: Any) -> Any:
+        def interleaved(self: Any, events: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            # A clerk records a complaint just before these batches are saved.
+            if calls in (2, 3):
+                service.add_complaint(
+                    ref,
+                    agency="Gosport Borough Council",
+                    agency_ref=f"GBC-{calls}",
+                    incident_on=date(2026, 2, 3),
+                    reported_on=date(2026, 2, 4),
+                    by="officer-1",
+                )
+            return save(self, events)
 
-    monkeypatch.setattr(pipeline.Pipeline, "_insert", interleaved)
+        return interleaved
+
+    # Batches are saved here (the first, and any saved again after a clash) or handed to
+    # the writer process.
+    monkeypatch.setattr(
+        pipeline.Pipeline, "_insert", clerk_first(pipeline.Pipeline._insert)
+    )
+    for writer in (ProcessWriter, ThreadWriter):
+        monkeypatch.setattr(writer, "submit", clerk_first(writer.submit))
 
     result = import_complaints(service, source, by=BY, batch_size=4)
 
