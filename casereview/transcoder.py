@@ -83,6 +83,17 @@ class FastJSONTranscoder(JSONTranscoder):
             raise _Unplain
         return writer(value)
 
+    def write_value(self, value: Any) -> str:
+        """One value's JSON text as `encode` writes it inside a state (ValueError if only
+        the library's path can write it)."""
+        try:
+            return self._value(value)
+        except _Unplain:
+            raise ValueError(f"no fast JSON for {type(value).__name__}") from None
+
+    def transcoding_name(self, kind: type) -> str:
+        return self.types[kind].name
+
     def _object(self, state: dict[Any, Any]) -> str:
         # Events of one class have the same keys in the same order: one template per key
         # sequence, filled with the values' texts.
