@@ -17,7 +17,8 @@ reached) it measures, in the same run:
                        events decoded once and folded up to the moment);
 (f) decide_median_ms   `decide()` over a 50-complaint case (pure);
 (g) simulate_s         `simulate()` over the past applications of one area;
-(h) peak_rss_mb        peak resident memory of the import's child process (ru_maxrss);
+(h) peak_rss_mb        peak resident memory of the import: its process plus its writer process
+                       (VmHWM of each, summed);
 plus help_s, the wall time of `casereview --help` (median of 5).
 
 Sizes: --quick (default, about a minute or two), --full (the national year: 1,000,000 complaints
@@ -779,9 +780,11 @@ def bench_store(
         out["applications"] = len(applications)
         out["ratio"] = out["import_per_s"] / out["raw_insert_per_s"]
         out["peak_rss_mb"] = child["maxrss_kb"] / 1024
+        out["peak_rss_import_mb"] = child["own_maxrss_kb"] / 1024
+        out["peak_rss_writer_mb"] = child["writer_maxrss_kb"] / 1024
         out["peak_rss_method"] = (
-            "ru_maxrss of the child process running only the import (RUSAGE_SELF, read "
-            "in the child at its end; includes the interpreter and libraries)"
+            "VmHWM of the child process running only the import plus that of its writer "
+            "process, each read at its end; interpreters and libraries included"
         )
 
         # (e) setup: a long case, so the rebuild covers it too
@@ -1126,8 +1129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "platform": platform.platform(),
     }
     notes.append(
-        "peak memory: ru_maxrss of a child process running only the import "
-        "(interpreter and libraries included)"
+        "peak memory: VmHWM of a child process running only the import plus that of "
+        "its writer process, summed (interpreters and libraries included)"
     )
     notes.append(
         "(d) deadlines and (g) past applications live in a second log of their own; "
