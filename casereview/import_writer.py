@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -155,7 +156,10 @@ def serve(batches: BinaryIO, replies: BinaryIO) -> None:
         while True:
             try:
                 rows = pickle.load(batches)  # noqa: S301 - as above
-            except EOFError:
+            except (
+                EOFError,
+                pickle.UnpicklingError,
+            ):  # the import closed, or died mid-send
                 return
             events = [
                 StoredEvent(UUID(bytes=i), version, topic, state)
@@ -177,5 +181,15 @@ def serve(batches: BinaryIO, replies: BinaryIO) -> None:
         app.close()
 
 
+def main() -> None:
+    # Replies go on the real standard output alone; anything printed goes to stderr.
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    # Ctrl-C reaches the whole process group: the import decides when to stop, and this
+    # process then finishes the transaction in hand and sees its input close.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    serve(sys.stdin.buffer, replies)
+
+
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    main()

@@ -12,6 +12,7 @@ import pytest
 
 import casereview.import_pipeline as pipeline
 from casereview.commands import CaseService
+from casereview.domain.errors import ServiceUnavailable
 from casereview.import_writer import ProcessWriter, ThreadWriter
 from casereview.importer import import_complaints
 from casereview.ledger import verify_log
@@ -156,3 +157,46 @@ def test_rows_naming_no_case_are_rejected_and_the_rest_recorded(
     assert "GOSPORT-2026-0999" in rejected[0][1]
     assert "not a case reference" in rejected[1][1]
     assert references(service, ref) == ["P-1", "P-4"]
+
+
+def test_a_writer_process_that_dies_stops_the_import_and_a_rerun_completes_it(
+    service: CaseService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = receive(service, "Gil Gray")
+    rows = [(ref, f"P-{i}") for i in range(9)]
+    source = export(tmp_path / "export.csv", rows)
+    submit = ProcessWriter.submit
+
+    def killed_first(writer: ProcessWriter, events: Any) -> None:
+        writer.process.kill()
+        writer.process.wait()
+        submit(writer, events)
+
+    monkeypatch.setattr(ProcessWriter, "submit", killed_first)
+    with pytest.raises(ServiceUnavailable, match="writer process stopped"):
+        import_complaints(service, source, by=BY, batch_size=3)
+    monkeypatch.undo()
+
+    again = import_complaints(service, source, by=BY, batch_size=3)
+
+    assert again.already == 3  # the first batch, saved before the writer started
+    assert references(service, ref) == [r for _, r in rows]
+    assert verify_log(service.app).ok
+
+
+def test_an_in_memory_store_is_saved_on_a_thread(tmp_path: Path) -> None:
+    from casereview.bootstrap import build_service, parse_store_url
+    from casereview.policies import SHIPPED_POLICIES
+    from tests.conftest import FixedClock
+
+    memory = build_service(parse_store_url("sqlite://"), SHIPPED_POLICIES, FixedClock())
+    try:
+        ref = receive(memory, "Hal Hume")
+        rows = [(ref, f"P-{i}") for i in range(5)]
+        result = import_complaints(
+            memory, export(tmp_path / "export.csv", rows), by=BY, batch_size=2
+        )
+        assert (result.recorded, result.rejected) == (5, 0)
+        assert references(memory, ref) == [r for _, r in rows]
+    finally:
+        memory.app.close()
