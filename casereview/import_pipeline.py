@@ -19,14 +19,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import TracebackType
 
-from eventsourcing.persistence import StoredEvent
-
 from casereview.application import CaseReviews, translate_store_errors
 from casereview.complaint_encoding import ComplaintEncoder
 from casereview.domain.case import Case
 from casereview.domain.errors import CaseNotFound, Conflict, InvalidInput, RuleViolation
 from casereview.domain.intake import ComplaintIntake
-from casereview.import_writer import ProcessWriter, ThreadWriter, Writer, shareable
+from casereview.import_writer import (
+    EventRow,
+    ProcessWriter,
+    ThreadWriter,
+    Writer,
+    shareable,
+    stored_events,
+)
 
 INTAKE_CACHE = 50_000
 """Cases whose intake is kept between batches: a national year's applications all fit (a few
@@ -75,7 +80,7 @@ class Prepared:
     recorded: int = 0
     already: int = 0
     touched: References = field(default_factory=dict)
-    events: list[StoredEvent] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
 
     @property
     def rejections(self) -> list[Rejection]:
@@ -204,9 +209,9 @@ class Pipeline:
             "written; re-run the import (recorded rows are skipped)"
         )
 
-    def _insert(self, events: Sequence[StoredEvent]) -> None:
+    def _insert(self, events: Sequence[EventRow]) -> None:
         with translate_store_errors():
-            self.app.recorder.insert_events(events)
+            self.app.recorder.insert_events(stored_events(events))
 
     def _prepare(self, batch: Prepared, earlier: References) -> Prepared:
         """Record the batch's rows against their intakes (as they will be once `earlier`,
@@ -246,10 +251,10 @@ class Pipeline:
             events.append(event)
             touched.setdefault(row.case_ref, []).append((row.agency, row.agency_ref))
             recorded += 1
-        # Grouped by stream, so the store's (stream, version) index is written in runs.
-        events.sort(key=lambda e: (e.originator_id.bytes, e.originator_version))
         encode = self.encode
         batch.events = [encode(e) for e in events]
+        # Grouped by stream, so the store's (stream, version) index is written in runs.
+        batch.events.sort()
         batch.touched, batch.recorded, batch.already = touched, recorded, already
         batch.refused = refused
         return batch

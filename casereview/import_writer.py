@@ -32,10 +32,21 @@ from casereview.domain.errors import CaseReviewError, Conflict, ServiceUnavailab
 
 Reply = tuple[str, str] | None
 """None when the batch was saved; else (kind, message): kind "conflict" or "failed"."""
+EventRow = tuple[bytes, int, str, bytes]
+"""An event as the import hands it to be saved: its stream's UUID bytes, version, topic, and
+stored state (what travels to the writer process, cheaper to make and to pickle than a
+StoredEvent)."""
+
+
+def stored_events(rows: Sequence[EventRow]) -> list[StoredEvent]:
+    return [
+        StoredEvent(UUID(bytes=i), version, topic, state)
+        for i, version, topic, state in rows
+    ]
 
 
 class Writer(Protocol):
-    def submit(self, events: Sequence[StoredEvent]) -> None:
+    def submit(self, events: Sequence[EventRow]) -> None:
         """Start saving a batch; only one is ever in flight."""
 
     def result(self) -> None:
@@ -56,7 +67,7 @@ class ThreadWriter:
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="casereview-import")
         self.pending: Future[None] | None = None
 
-    def submit(self, events: Sequence[StoredEvent]) -> None:
+    def submit(self, events: Sequence[EventRow]) -> None:
         self.pending = self.pool.submit(self.insert, events)
 
     def result(self) -> None:
@@ -97,13 +108,8 @@ class ProcessWriter:
         except BrokenPipeError:
             raise self._stopped() from None
 
-    def submit(self, events: Sequence[StoredEvent]) -> None:
-        self._send(
-            [
-                (_id_bytes(e.originator_id), e.originator_version, e.topic, e.state)
-                for e in events
-            ]
-        )
+    def submit(self, events: Sequence[EventRow]) -> None:
+        self._send(events)
         self.in_flight = True
 
     def result(self) -> None:
@@ -138,12 +144,6 @@ class ProcessWriter:
         self.replies.close()
 
 
-def _id_bytes(originator_id: UUID | str) -> bytes:
-    if not isinstance(originator_id, UUID):
-        raise TypeError(f"case streams have UUID ids, not {originator_id!r}")
-    return originator_id.bytes
-
-
 def serve(batches: BinaryIO, replies: BinaryIO) -> None:
     """The writer process: save each batch received, reply how it went, until the import
     closes the pipe (or dies, which closes it too)."""
@@ -161,10 +161,7 @@ def serve(batches: BinaryIO, replies: BinaryIO) -> None:
                 pickle.UnpicklingError,
             ):  # the import closed, or died mid-send
                 return
-            events = [
-                StoredEvent(UUID(bytes=i), version, topic, state)
-                for i, version, topic, state in rows
-            ]
+            events = stored_events(rows)
             reply: Reply = None
             try:
                 with translate_store_errors():
