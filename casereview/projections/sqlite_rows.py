@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam
+from sqlalchemy import Column, Connection, Date, Table, and_, bindparam
 from sqlalchemy.engine import Dialect
 
 Row = dict[str, Any]
@@ -29,8 +29,7 @@ class SQLiteRows:
         self.columns = [c.name for c in table.columns]
         self.keys = [c.name for c in table.primary_key.columns]
         self.processors: dict[str, Processor] = {
-            c.name: c.type.dialect_impl(dialect).bind_processor(dialect)
-            for c in table.columns
+            c.name: _processor(c, dialect) for c in table.columns
         }
         compiled = table.insert().compile(dialect=dialect)
         self.insert_sql = str(compiled)
@@ -90,6 +89,30 @@ class SQLiteRows:
         return found
 
 
+def _processor(column: Column[Any], dialect: Dialect) -> Processor:
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None or not isinstance(column.type, Date):
+        return process
+    return _once_per_value(process)
+
+
+def _once_per_value(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLAlchemy formats each date as text with a call costing more than inserting it; a
+    year's rows hold a few hundred distinct dates, so each is formatted once."""
+    seen: dict[Any, Any] = {}
+
+    def once(value: Any) -> Any:
+        found = seen.get(value)
+        if found is None:
+            if len(seen) >= SEEN_LIMIT:
+                seen.clear()
+            found = seen[value] = process(value)
+        return found
+
+    return once
+
+
+SEEN_LIMIT = 10_000
 KEY = "pk__"
 """Prefix of the primary key's parameters in an UPDATE (distinct from the SET ones; no
 column name starts with it)."""
