@@ -19,20 +19,36 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
 
 from eventsourcing.persistence import (
     JSONTranscoder,
+    StoredEvent,
     Transcoding,
     TranscodingNotRegisteredError,
 )
 from eventsourcing.utils import resolve_topic
 
 if TYPE_CHECKING:
-    from eventsourcing.persistence import Mapper, StoredEvent
+    from eventsourcing.persistence import Mapper
 
 _parse = json.JSONDecoder().decode
 """The transcoder's JSON decoder without its object hook."""
+
+
+class Stored(Protocol):
+    """What the decoder reads of a stored event (a StoredEvent, or a row of the log)."""
+
+    @property
+    def originator_id(self) -> UUID | str: ...
+    @property
+    def originator_version(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def state(self) -> bytes: ...
+
 
 OWN = frozenset({"event_type", "stream", "originator_version"})
 """Attributes of every Change; no event class may have a field so named."""
@@ -138,7 +154,7 @@ class Decoder:
         json_ = _library_json(mapper.transcoder)
         self.values = Values(json_.names) if json_ is not None else None
 
-    def __call__(self, stored: StoredEvent, stream: str | None = None) -> Change:
+    def __call__(self, stored: Stored, stream: str | None = None) -> Change:
         """The event stored, on the stream `stream` (its id in hex; derived from the stored
         event's id when not given)."""
         if self.values is None:
@@ -154,9 +170,16 @@ class Decoder:
             kind, stream, stored.originator_version, fields, state, self.values
         )
 
-    def _mapped(self, stored: StoredEvent) -> Change:
+    def _mapped(self, stored: Stored) -> Change:
         """Through the mapper (upcast, or another transcoder): every field decoded."""
-        event = self.mapper.to_domain_event(stored)
+        event = self.mapper.to_domain_event(
+            StoredEvent(
+                originator_id=stored.originator_id,
+                originator_version=stored.originator_version,
+                topic=stored.topic,
+                state=stored.state,
+            )
+        )
         fields = {k: v for k, v in vars(event).items() if k not in OWN}
         return Change(
             type(event),

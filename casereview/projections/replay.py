@@ -28,12 +28,12 @@ from casereview.projections.batch import Batch, BatchWriter, Key, Row
 from casereview.projections.decode import Decoder
 
 if TYPE_CHECKING:
-    from eventsourcing.persistence import Notification
+    from casereview.projections.log import Stored
 
 HELD = ("cases", "deadlines", "letters")
 """Tables whose rows a replay holds from start to end (a few per case)."""
 
-Select = Callable[[int, int, int | None], "Sequence[Notification]"]
+Select = Callable[[int, int, int | None], "Sequence[Stored]"]
 """(after notification id, at most, up to id) -> the next notifications the models follow."""
 Claim = Callable[[Connection, int, int], None]
 """In the transaction: advance the position from one id to another, or raise Overtaken."""
@@ -75,7 +75,7 @@ class Replay:
         while notifications := self.select(old, batch, stop):
             new = notifications[-1].id
             for n in notifications:
-                self.rows.apply(self.decode(n))
+                self.rows.apply(self.decode(n, n.stream))
             try:
                 with conn.begin():
                     self.claim(conn, old, new)

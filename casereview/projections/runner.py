@@ -27,6 +27,7 @@ from casereview.bootstrap import Store, ddl_lock
 from casereview.domain.case import CASE_EVENTS
 from casereview.domain.deadline import DEADLINE_EVENTS
 from casereview.domain.letter import LETTER_EVENTS
+from casereview.projections import log
 from casereview.projections import tables as schema
 from casereview.projections.apply import READS as CASE_READS
 from casereview.projections.batch import BatchWriter
@@ -37,13 +38,12 @@ from casereview.projections.db import (
     unavailable_as_error,
 )
 from casereview.projections.decode import Decoder
+from casereview.projections.log import Stored
 from casereview.projections.replay import Overtaken, Replay
 from casereview.projections.tables import DIGESTED, POSITION_NAME, make_tables
 from casereview.projections.tracking import READS as TRACKING_READS
 
 if TYPE_CHECKING:
-    from eventsourcing.persistence import Notification
-
     from casereview.application import CaseReviews
 
 TOPICS: tuple[str, ...] = tuple(
@@ -211,23 +211,15 @@ class Projector:
                 self._report(progress, notifications[-1].id)
         return applied
 
-    def _select(
-        self, start: int, limit: int, stop: int | None
-    ) -> Sequence[Notification]:
-        return self.app.recorder.select_notifications(
-            start=start,
-            limit=limit,
-            stop=stop,
-            topics=TOPICS,
-            inclusive_of_start=False,
-        )
+    def _select(self, start: int, limit: int, stop: int | None) -> list[Stored]:
+        return log.select(self.app.recorder, start, limit, stop, TOPICS)
 
     def _report(self, progress: Progress | None, reached: int) -> None:
         if progress is not None:
             progress(reached, self.app.recorder.max_notification_id() or 0)
 
-    def _apply_batch(self, old: int, notifications: Sequence[Notification]) -> None:
-        events = [self._decode(n) for n in notifications]
+    def _apply_batch(self, old: int, notifications: Sequence[Stored]) -> None:
+        events = [self._decode(n, n.stream) for n in notifications]
         with self._begin(immediate=True) as conn:
             self._claim(conn, old, notifications[-1].id)
             self._writer.apply(conn, events)

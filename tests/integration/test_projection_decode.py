@@ -8,12 +8,14 @@ import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from casereview.commands import CaseService
 from casereview.domain.case import CASE_EVENTS
 from casereview.domain.deadline import DEADLINE_EVENTS, Deadline
 from casereview.domain.letter import LETTER_EVENTS, Letter
 from casereview.domain.personal import Personal
+from casereview.projections import log
 from casereview.projections.apply import READS as CASE_READS
 from casereview.projections.decode import OWN, Change, Decoder
 from casereview.projections.runner import TOPICS
@@ -148,3 +150,25 @@ def test_an_older_stored_version_is_upcast_by_the_mapper(
     change = Decoder(app.mapper, CASE_READS)(older)
     assert change.incident is None
     assert_same(change, app.mapper.to_domain_event(older))
+
+
+def test_the_log_is_read_as_the_recorder_selects_it(service: CaseService) -> None:
+    every_kind_of_event(service)
+    recorder = service.app.recorder
+    everything = recorder.select_notifications(start=1, limit=1000, topics=TOPICS)
+    middle = everything[len(everything) // 2].id
+    for start, limit, stop in ((0, 1000, None), (3, 5, None), (0, 1000, middle)):
+        expected = recorder.select_notifications(
+            start=start,
+            limit=limit,
+            stop=stop,
+            topics=TOPICS,
+            inclusive_of_start=False,
+        )
+        found = log.select(recorder, start, limit, stop, TOPICS)
+        assert [(s.id, s.originator_id, s.stream) for s in found] == [
+            (n.id, n.originator_id, UUID(str(n.originator_id)).hex) for n in expected
+        ]
+        assert [(s.originator_version, s.topic, s.state) for s in found] == [
+            (n.originator_version, n.topic, n.state) for n in expected
+        ]
