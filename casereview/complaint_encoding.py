@@ -11,6 +11,7 @@ tests/unit/test_complaint_encoding.py compares the two over generated complaints
 
 from __future__ import annotations
 
+from array import array
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring
 from typing import Any
@@ -80,7 +81,7 @@ class ComplaintEncoder:
             complaints=2,
             complainant=Person("p-sample", 'Ann "Sample" Ünïcode', None, "1 Road"),
             subject="p-sample",
-            hashes=set(),
+            hashes=array("q"),
         )
         event = sample.record(
             agency="Sample Police",

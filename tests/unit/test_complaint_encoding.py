@@ -3,6 +3,7 @@ writes, for any complaint."""
 
 from __future__ import annotations
 
+from array import array
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -54,7 +55,7 @@ def test_an_imported_complaint_is_stored_exactly_as_the_mapper_stores_it(
         complaints=version - 1,
         complainant=Person("p-1", name, email, None),
         subject="p-1",
-        hashes=set(),
+        hashes=array("q"),
     )
     reported_on = date.fromordinal(
         min(incident_on.toordinal() + reported_days, date.max.toordinal())
