@@ -13,8 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 HEADER = "case_ref,agency,agency_ref,incident_on,reported_on,hate,summary\n"
 
 
@@ -115,7 +113,6 @@ def test_a_file_without_a_required_column_is_refused_with_exit_2(run, tmp_path: 
     assert "the header lacks agency_ref" in result.stderr
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_an_import_killed_at_random_points_then_rerun_records_every_row_once(
     db_url, tmp_path: Path
 ):
