@@ -128,6 +128,7 @@ class Pipeline:
         self.intakes = Intakes(app)
         self.encode = ComplaintEncoder(app.mapper)
         self.writer: Writer | None = None
+        self.first_saved = False
         self.in_flight: Prepared | None = None
 
     def __enter__(self) -> Pipeline:
@@ -152,12 +153,14 @@ class Pipeline:
         no writer."""
         earlier = self.in_flight.touched if self.in_flight is not None else {}
         batch = self._prepare(Prepared(rows, size, rejections), earlier)
-        writer = self.writer
-        if writer is None:
+        if not self.first_saved:
             self._save(batch)
-            self.writer = self._start_writer()
+            self.first_saved = True
             yield batch
             return
+        if self.writer is None:
+            self.writer = self._start_writer()
+        writer = self.writer
         if self.in_flight is not None:
             previous, self.in_flight = self.in_flight, None
             try:

@@ -200,3 +200,20 @@ def test_an_in_memory_store_is_saved_on_a_thread(tmp_path: Path) -> None:
         assert references(memory, ref) == [r for _, r in rows]
     finally:
         memory.app.close()
+
+
+def test_a_file_of_one_batch_starts_no_writer_process(
+    service: CaseService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_process(self: ProcessWriter, env: Any) -> None:
+        raise AssertionError("a writer process was started")
+
+    monkeypatch.setattr(ProcessWriter, "__init__", no_process)
+    ref = receive(service, "Ida Ives")
+    rows = [(ref, f"P-{i}") for i in range(4)]
+
+    result = import_complaints(
+        service, export(tmp_path / "export.csv", rows), by=BY, batch_size=4
+    )
+
+    assert (result.recorded, result.rejected) == (4, 0)
