@@ -19,10 +19,10 @@ import pickle
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -62,7 +62,7 @@ def shareable(env: dict[str, str]) -> bool:
 
 
 class ThreadWriter:
-    def __init__(self, insert: Any) -> None:
+    def __init__(self, insert: Callable[[Sequence[EventRow]], None]) -> None:
         self.insert = insert
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="casereview-import")
         self.pending: Future[None] | None = None

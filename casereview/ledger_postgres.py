@@ -174,13 +174,13 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         # can leave psycopg waiting on a reply to a query it has not finished sending (seen
         # here at 20,000 events; psycopg issue #685). A plain transaction costs a few round
         # trips a batch.
+        if not stored_events:
+            return []
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
             conn.cursor() as curs,
         ):
-            if not stored_events:
-                return []
             self._insert_stored_events(curs, stored_events, **kwargs)
             return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
