@@ -15,6 +15,15 @@ class InvalidInput(CaseReviewError):
     exit_code = 2
 
 
+class FieldError(InvalidInput):
+    """One input field is wrong. `field` is its domain name (`incident_on`); each entry point
+    names it in its own words (the CLI as `--incident-on`)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field, self.problem = field, problem
+
+
 class RuleViolation(CaseReviewError):
     """A rule of the process refuses the step: out of order, or stricter than the Act."""
 
