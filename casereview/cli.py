@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -108,18 +109,27 @@ class ISODate(click.ParamType):  # type: ignore[type-arg]
     ) -> date:
         if isinstance(value, date):
             return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            from casereview.domain.errors import InvalidInput
-
-            label = param.opts[0] if param is not None and param.opts else "date"
-            raise InvalidInput(
-                f"{label}: {value!r} is not a date (expected YYYY-MM-DD)"
-            ) from None
+        label = param.opts[0] if param is not None and param.opts else "date"
+        return parse_date(label, str(value))
 
 
 DATE = ISODate()
+
+# Only the calendar form the contract names: `date.fromisoformat` also takes week dates
+# (2026-W40-1) and basic forms (20261001), which a clerk may type by mistake and nobody reads.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def parse_date(label: str, value: str) -> date:
+    """A YYYY-MM-DD date, or InvalidInput naming the option and the expected form."""
+    from casereview.domain.errors import InvalidInput
+
+    if _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidInput(f"{label}: {value!r} is not a date (expected YYYY-MM-DD)")
 
 
 def parse_moment(label: str, value: str) -> datetime:
@@ -130,7 +140,7 @@ def parse_moment(label: str, value: str) -> datetime:
 
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
+            day = parse_date(label, value)
             return datetime(
                 day.year,
                 day.month,
@@ -141,8 +151,10 @@ def parse_moment(label: str, value: str) -> datetime:
                 999999,
                 tzinfo=ZoneInfo("Europe/London"),
             )
+        if not _ISO_DATE.match(value):
+            raise ValueError(value)
         moment = datetime.fromisoformat(value)
-    except ValueError:
+    except (ValueError, InvalidInput):
         raise InvalidInput(
             f"{label}: {value!r} is not a date or timestamp "
             "(expected YYYY-MM-DD or an ISO 8601 time with its zone, like 2026-03-01T12:00:00+00:00)"
@@ -249,7 +261,7 @@ def report(exc: BaseException, *, debug: bool) -> int:
     from casereview.domain.errors import CaseReviewError
 
     if isinstance(exc, CaseReviewError):
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {message(exc)}", err=True)
         if debug:
             traceback.print_exc()
         return exc.exit_code
@@ -266,6 +278,15 @@ def report(exc: BaseException, *, debug: bool) -> int:
     if debug:
         traceback.print_exc()
     return 1
+
+
+def message(exc: BaseException) -> str:
+    """The error in the CLI's words: a field is named as its option (`--incident-on`)."""
+    from casereview.domain.errors import FieldError
+
+    if isinstance(exc, FieldError):
+        return f"--{exc.field.replace('_', '-')}: {exc.problem}"
+    return str(exc)
 
 
 def _is_unavailable(exc: BaseException) -> bool:

@@ -14,8 +14,9 @@ from casereview.application import CaseReviews, new_person_id
 from casereview.calendars import calendar_for
 from casereview.deadlines import FollowUp, LetterComposer
 from casereview.domain.case import Case
-from casereview.domain.errors import InvalidInput
+from casereview.domain.dates import check_ahead, check_past
 from casereview.domain.personal import Person, Personal
+from casereview.domain.text import check_optional, check_text
 from casereview.thresholds.calendar import Rule, WorkingDayCalendar
 from casereview.thresholds.policy import Procedure
 from casereview.thresholds.rules import Decision
@@ -62,11 +63,13 @@ class CaseService:
         """Business dates are UK dates, whatever the server's zone."""
         return self.app.clock().astimezone(UK).date()
 
-    def not_future(self, option: str, day: date | None) -> None:
-        if day is not None and day > self.today():
-            raise InvalidInput(
-                f"{option}: {day.isoformat()} is in the future (today is {self.today().isoformat()})"
-            )
+    def not_future(self, field: str, day: date | None) -> None:
+        """A date something happened on: not before 2000, not after today."""
+        check_past(field, day, self.today())
+
+    def not_far_ahead(self, field: str, day: date | None) -> None:
+        """A date that may lie ahead (a meeting, a due date), but not years on."""
+        check_ahead(field, day, self.today())
 
     def _do(self, ref: str, by: str, step: Callable[[Case, datetime], Any]) -> Any:
         return self.app.change(
@@ -82,8 +85,14 @@ class CaseService:
     # ----- receipt and complaints ---------------------------------------------------------
 
     def receive(self, *, area: str, received_on: date, by: str, **details: Any) -> str:
-        self.not_future("--received-on", received_on)
-        self.not_future("--consent-on", details.get("consent_on"))
+        check_text("user", by)
+        self.not_future("received_on", received_on)
+        self.not_future("consent_on", details.get("consent_on"))
+        check_text("applicant", details.get("applicant_name") or "")
+        for name in ("on_behalf_of", "email", "address", "summary"):
+            check_optional(name, details.get(name))
+        if "channel" in details:
+            check_text("channel", details["channel"])
         slug = self.area_slug(area)
         # A procedure must be in force on the day received: it decides the threshold.
         self.policies.in_force(slug, received_on)
@@ -96,7 +105,8 @@ class CaseService:
         )
 
     def acknowledge(self, ref: str, on: date, *, by: str) -> None:
-        self.not_future("--on", on)
+        check_text("user", by)
+        self.not_future("on", on)
         self._do(ref, by, lambda c, at: c.acknowledge(on, at=at, by=by))
 
     def add_complaint(
@@ -113,8 +123,14 @@ class CaseService:
         summary: str | None = None,
         by: str,
     ) -> str:
-        self.not_future("--incident-on", incident_on)
-        self.not_future("--reported-on", reported_on)
+        check_text("user", by)
+        self.not_future("incident_on", incident_on)
+        self.not_future("reported_on", reported_on)
+        check_text("agency", agency)
+        check_optional("complainant", complainant)
+        check_optional("agency_ref", agency_ref)
+        check_optional("incident", incident)
+        check_optional("summary", summary)
 
         def step(case: Case, at: datetime) -> str:
             person = self.person_named(case, complainant)
@@ -151,8 +167,13 @@ class CaseService:
         *,
         by: str,
     ) -> None:
+        check_text("user", by)
+        check_text("reason", reason)
         for key in ("incident_on", "reported_on"):
-            self.not_future(f"--{key.replace('_', '-')}", changes.get(key))
+            self.not_future(key, changes.get(key))
+        for key in ("agency", "agency_ref", "incident"):
+            if isinstance(changes.get(key), str):
+                check_text(key, changes[key], required=key == "agency")
         self._do(
             ref,
             by,
@@ -176,7 +197,9 @@ class CaseService:
         discretion: str = "met",
         by: str,
     ) -> Decision:
-        self.not_future("--on", on)
+        check_text("user", by)
+        self.not_future("on", on)
+        check_optional("reason", discretion_reason)
 
         def step(case: Case, at: datetime) -> Decision:
             return case.decide_threshold(
@@ -204,7 +227,13 @@ class CaseService:
         *,
         by: str,
     ) -> None:
+        check_text("user", by)
         # The meeting date may be ahead: it is when the panel will sit.
+        self.not_far_ahead("on", on)
+        for agency in agencies:
+            check_text("agencies", agency)
+        check_optional("chair", chair)
+
         def follow_up(case: Case, since: int) -> list[Aggregate]:
             extra = self.keeper(case, since, at=self.app.clock(), by=by)
             if self.composer is not None:
@@ -231,7 +260,11 @@ class CaseService:
         impact_statement: str | None = None,
         by: str,
     ) -> None:
-        self.not_future("--on", on)
+        check_text("user", by)
+        self.not_future("on", on)
+        for agency in attended:
+            check_text("attended", agency)
+        check_optional("impact_statement", impact_statement)
         self._do(
             ref,
             by,
@@ -250,6 +283,10 @@ class CaseService:
     def add_recommendation(
         self, ref: str, agency: str, text: str, due_on: date | None = None, *, by: str
     ) -> str:
+        check_text("user", by)
+        check_text("agency", agency)
+        check_text("text", text)
+        self.not_far_ahead("due", due_on)
         result: str = self._do(
             ref,
             by,
@@ -269,6 +306,10 @@ class CaseService:
         *,
         by: str,
     ) -> str:
+        check_text("user", by)
+        check_text("owner", owner)
+        check_text("text", text)
+        self.not_far_ahead("due", due_on)
         result: str = self._do(
             ref,
             by,
@@ -281,7 +322,9 @@ class CaseService:
     def complete_action(
         self, ref: str, action_id: str, on: date, note: str | None = None, *, by: str
     ) -> None:
-        self.not_future("--on", on)
+        check_text("user", by)
+        self.not_future("on", on)
+        check_optional("note", note)
         self._do(
             ref,
             by,
@@ -295,7 +338,8 @@ class CaseService:
         )
 
     def send_outcome(self, ref: str, on: date, *, by: str) -> None:
-        self.not_future("--on", on)
+        check_text("user", by)
+        self.not_future("on", on)
 
         def step(case: Case, at: datetime) -> None:
             met = case.decision is not None and case.decision.met
@@ -321,7 +365,9 @@ class CaseService:
         return window, due.due_on
 
     def lodge_appeal(self, ref: str, on: date, grounds: str, *, by: str) -> bool | None:
-        self.not_future("--on", on)
+        check_text("user", by)
+        self.not_future("on", on)
+        check_text("grounds", grounds)
 
         def step(case: Case, at: datetime) -> bool | None:
             window, due_on = self.appeal_window(case)
@@ -350,7 +396,10 @@ class CaseService:
         decided_by: str | None = None,
         by: str,
     ) -> None:
-        self.not_future("--on", on)
+        check_text("user", by)
+        self.not_future("on", on)
+        check_text("reasons", reasons)
+        check_optional("decided_by", decided_by)
 
         def step(case: Case, at: datetime) -> None:
             body = self.procedure_for(case).appeal
@@ -367,7 +416,9 @@ class CaseService:
         self._do(ref, by, step)
 
     def withdraw(self, ref: str, on: date, reason: str, *, by: str) -> None:
-        self.not_future("--on", on)
+        check_text("user", by)
+        self.not_future("on", on)
+        check_text("reason", reason)
         self._do(
             ref,
             by,
@@ -375,7 +426,9 @@ class CaseService:
         )
 
     def close(self, ref: str, on: date, reason: str | None = None, *, by: str) -> None:
-        self.not_future("--on", on)
+        check_text("user", by)
+        self.not_future("on", on)
+        check_optional("reason", reason)
         self._do(
             ref,
             by,

@@ -299,6 +299,11 @@ class Case(Aggregate):
             raise RuntimeError(f"{self.ref}: no outcome sent in status {self.status}")
         return self.outcome_sent_on
 
+    def _reviewed_on(self) -> date:
+        """The day the latest review meeting was held: what a due date follows."""
+        held = [m.held_on for m in self.meetings if m.held_on is not None]
+        return max(held) if held else self._decided().decided_on
+
     @property
     def victim_id(self) -> str:
         """Whose personal data free text about the case is filed under."""
@@ -672,6 +677,8 @@ class Case(Aggregate):
             ("reviewed",),
             "recommendations follow a held review meeting",
         )
+        if due_on is not None:
+            _not_before("--due", due_on, "the review meeting", self._reviewed_on())
         recommendation_id = f"R{len(self.recommendations) + 1}"
         self.trigger_event(
             self.RecommendationMade,
@@ -720,6 +727,7 @@ class Case(Aggregate):
                 recommendation_id,
                 list(self.recommendations),
             )
+        _not_before("--due", due_on, "the review meeting", self._reviewed_on())
         action_id = f"A{len(self.actions) + 1}"
         self.trigger_event(
             self.ActionPlanStepAgreed,

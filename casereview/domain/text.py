@@ -82,7 +82,7 @@ def check_text(field: str, value: str, *, required: bool = True) -> str:
         )
     for index, char in enumerate(value):
         if _unacceptable(char, rule.kind):
-            raise FieldError(field, f"{_describe(char)} at character {index + 1}")
+            raise FieldError(field, _describe(char, index + 1))
     return value
 
 
@@ -102,10 +102,13 @@ def _unacceptable(char: str, kind: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
-def _describe(char: str) -> str:
+def _describe(char: str, position: int) -> str:
     code = ord(char)
+    where = f"at character {position}"
     if 0xD800 <= code <= 0xDFFF:
-        return f"contains a lone surrogate (U+{code:04X}), which is not valid text"
+        return (
+            f"contains a lone surrogate (U+{code:04X}) {where}, which is not valid text"
+        )
     if char == "\n":
-        return "contains a line break, which is not allowed in a one-line value"
-    return f"contains a control character (U+{code:04X}), which is not allowed"
+        return f"contains a line break {where}, which a one-line value cannot hold"
+    return f"contains a control character (U+{code:04X}) {where}, which is not allowed"
