@@ -30,6 +30,7 @@ class Config:
         self.db, self.user, self.policies_dir, self.debug = db, user, policies, debug
         self._service: CaseService | None = None
         self._projector: Any = None
+        self._skipped_reported = False
 
     @property
     def policies(self) -> Path:
@@ -65,9 +66,45 @@ class Config:
         return self._projector
 
     def refresh(self) -> None:
-        """Bring the read models up to date after a write (the log stays the truth). After
-        an upgrade that changed their shape, this version's tables are built beside the old
-        ones first, with progress on a terminal; older programs keep reading theirs."""
+        """Bring the read models up to date before reading them, and say (once) if any
+        event of the log could not be held in them."""
+        self._catch_up()
+        self.report_skipped()
+
+    def refresh_after_write(self) -> None:
+        """Bring the read models up to date after a write. The event is committed by now, so
+        no trouble with the read models may turn the command into a failure (a retry would
+        record it twice): it is a warning, and the next command catches up."""
+        try:
+            self._catch_up()
+        except Exception as exc:  # whatever it is, the write stands
+            click.echo(
+                f"Warning: recorded, but the read models are not up to date yet ({_kind(exc)}); "
+                "the next command brings them up to date",
+                err=True,
+            )
+
+    def report_skipped(self) -> None:
+        """One line on stderr, once per command, if the read models skipped events."""
+        if self._skipped_reported or self._projector is None:
+            return
+        self._skipped_reported = True
+        skipped = self._projector.skipped()
+        if not skipped:
+            return
+        first = skipped[0]
+        click.echo(
+            f"Warning: the read models could not hold {len(skipped)} event(s) of the log "
+            f"(the first at log position {first['position']}: {first['problem']}); lists, "
+            "deadlines and statistics leave them out, the log keeps them, and every other "
+            "event is applied. `casereview log verify` checks the log itself.",
+            err=True,
+        )
+
+    def _catch_up(self) -> None:
+        """After an upgrade that changed the read models' shape, this version's tables are
+        built beside the old ones first, with progress on a terminal; older programs keep
+        reading theirs."""
         projector = self.projector
         if projector.schema_reset is None:
             projector.catch_up()
@@ -175,7 +212,7 @@ def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def written(cfg: Config, as_json: bool, text: str, data: dict[str, Any]) -> None:
-    cfg.refresh()
+    cfg.refresh_after_write()
     if as_json:
         emit(data)
     else:
@@ -278,6 +315,16 @@ def report(exc: BaseException, *, debug: bool) -> int:
     if debug:
         traceback.print_exc()
     return 1
+
+
+def _kind(exc: BaseException) -> str:
+    """An error in a few words that carry no stored value: a database error's message can
+    quote the row it refused."""
+    from casereview.domain.errors import CaseReviewError
+
+    if isinstance(exc, CaseReviewError):
+        return str(exc)
+    return type(exc).__name__
 
 
 def message(exc: BaseException) -> str:

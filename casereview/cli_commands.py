@@ -313,7 +313,7 @@ def complaint_import(
             progress=lambda n: bar.advance(task, n),
             reject=RejectFile(rejects),
         )
-    cfg.refresh()
+    cfg.refresh_after_write()
     if as_json:
         emit(
             {
@@ -387,7 +387,7 @@ def threshold_decide(
     )
     view = threshold_view(cfg.service.app.get_case(ref))
     assert view is not None  # noqa: S101 - just decided
-    cfg.refresh()
+    cfg.refresh_after_write()
     if as_json:
         emit(view)
         return

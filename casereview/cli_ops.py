@@ -49,6 +49,7 @@ def deadlines_check(cfg: Config, today: date | None, as_json: bool) -> None:
         by=cfg.user,
         composer=cfg.service.composer,
     )
+    cfg.report_skipped()
     if as_json:
         emit(result.to_json())
         return
@@ -137,6 +138,7 @@ def notifications_send(cfg: Config, as_json: bool) -> None:
     result = flush(
         cfg.service, cfg.projector, _sender(cfg), now=datetime.now(UTC), by=cfg.user
     )
+    cfg.report_skipped()
     if as_json:
         emit(result.to_json())
     else:

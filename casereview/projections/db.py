@@ -82,3 +82,17 @@ def unavailable_as_error(what: str = "read-model database") -> Iterator[None]:
     except (sqlalchemy.exc.OperationalError, StoreOperationalError) as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise ServiceUnavailable(f"{what} unavailable: {detail}") from None
+
+
+UNHOLDABLE = (sqlalchemy.exc.DataError, ValueError, UnicodeError)
+"""What one stored event can make the read models raise: a value the database refuses (NUL
+in PostgreSQL text, a string longer than its column), or state the decoder cannot read."""
+
+
+def problem_of(exc: BaseException) -> str:
+    """Why an event was skipped, without any of its values: the database's own first line
+    (PostgreSQL quotes the value only on later lines, `CONTEXT: ...`) or the error's kind."""
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        return f"{type(exc.orig).__name__}: {first}"[:500]
+    return type(exc).__name__

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine
 
 from casereview.projections.batch import Batch, BatchWriter, Key, Row
+from casereview.projections.db import UNHOLDABLE
 from casereview.projections.decode import Decoder
 
 if TYPE_CHECKING:
@@ -74,13 +75,16 @@ class Replay:
         applied = old = 0
         while notifications := self.select(old, batch, stop):
             new = notifications[-1].id
-            for n in notifications:
-                self.rows.apply(self.decode(n, n.stream))
             try:
+                for n in notifications:
+                    self.rows.apply(self.decode(n, n.stream))
                 with conn.begin():
                     self.claim(conn, old, new)
                     self.writer.write(conn, self.rows)
-            except Overtaken:
+            except (Overtaken, *UNHOLDABLE):
+                # Overtaken: another runner claimed the batch. Unholdable: an event of
+                # this batch cannot be stored; the held rows no longer match the tables
+                # either way, so the caller goes on as a catch-up from `old`.
                 return applied, False
             self.rows.settle(HELD)
             applied += len(notifications)

@@ -33,7 +33,9 @@ from casereview.projections.apply import READS as CASE_READS
 from casereview.projections.batch import BatchWriter
 from casereview.projections.db import (
     IMMEDIATE,
+    UNHOLDABLE,
     make_engine,
+    problem_of,
     rebuild_settings,
     unavailable_as_error,
 )
@@ -204,7 +206,10 @@ class Projector:
                 if not notifications:
                     break
                 try:
-                    self._apply_batch(old, notifications)
+                    try:
+                        self._apply_batch(old, notifications)
+                    except UNHOLDABLE:
+                        self._apply_singly(old, notifications)
                 except Overtaken:
                     continue
                 applied += len(notifications)
@@ -223,6 +228,31 @@ class Projector:
         with self._begin(immediate=True) as conn:
             self._claim(conn, old, notifications[-1].id)
             self._writer.apply(conn, events)
+
+    def _apply_singly(self, old: int, notifications: Sequence[Stored]) -> None:
+        """Apply a batch that failed one event at a time, skipping (and recording) any event
+        the tables cannot hold, so that one bad event never stops the others: the deadlines
+        and letters behind it most of all."""
+        for n in notifications:
+            try:
+                self._apply_batch(old, [n])
+            except UNHOLDABLE as exc:
+                with self._begin(immediate=True) as conn:
+                    self._claim(conn, old, n.id)
+                    conn.execute(
+                        self.tables.skipped.insert().values(
+                            position=n.id, topic=n.topic[:200], problem=problem_of(exc)
+                        )
+                    )
+            old = n.id
+
+    def skipped(self) -> list[dict[str, Any]]:
+        """The events the read models could not hold, by position (none, normally)."""
+        self._ready()
+        s = self.tables.skipped.c
+        query = select(self.tables.skipped).order_by(s.position)
+        with unavailable_as_error(), self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     def _claim(self, conn: Connection, old: int, new: int) -> None:
         p = self.tables.position
@@ -248,7 +278,9 @@ class Projector:
         self.create()
         with unavailable_as_error():
             applied, finished = self._replay(progress, batch, stop)
-        if not finished:  # another runner wrote to the tables: go on as one
+        # Another runner wrote to the tables, or a batch held an event the tables cannot
+        # hold: go on as a catch-up (which skips that event alone).
+        if not finished:
             applied += self._catch_up(progress, CATCH_UP_BATCH, stop=stop)
         return applied
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
 POSITION_NAME = "casereview"
 """The row of `projection_position` this projector owns."""
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The read models' shape. Bump it whenever a table or column here changes, or a handler in
 apply.py/tracking.py starts filling rows differently. Every table name carries it (`v2_cases`),
 so a new version builds its own tables beside the old ones from the log, while programs of the
@@ -34,7 +34,8 @@ old version go on reading theirs (no downtime); it switches to them once they ha
 and `casereview projections rebuild` drops tables of other versions. The log is the truth;
 read models are disposable.
 
-History: 1 = cases, complaints, deadlines, letters; 2 = adds recommendations and actions."""
+History: 1 = cases, complaints, deadlines, letters; 2 = adds recommendations and actions;
+3 = adds `skipped` (events of the log the tables could not hold)."""
 
 VERSION_PATTERN = r"v(\d+)_projection_position"
 """How the position table of each version present in a database is recognised."""
@@ -62,6 +63,7 @@ class ProjectionTables:
     recommendations: Table
     actions: Table
     position: Table
+    skipped: Table
 
     def by_name(self) -> dict[str, Table]:
         """Each table under its name without the prefix."""
@@ -73,6 +75,7 @@ class ProjectionTables:
             "recommendations": self.recommendations,
             "actions": self.actions,
             "projection_position": self.position,
+            "skipped": self.skipped,
         }
 
 
@@ -196,6 +199,16 @@ def make_tables(prefix: str = "", version: int | None = None) -> ProjectionTable
         Column("name", String(64), primary_key=True),
         Column("notification_id", BigInteger, nullable=False),
     )
+    # An event the tables could not hold (one written by an older version that checked no
+    # limits, say): its position and why, so that one event never stops the read models,
+    # deadlines or letters, and every command that reads says so. No value of the event.
+    skipped = Table(
+        f"{prefix}skipped",
+        metadata,
+        Column("position", BigInteger, primary_key=True),
+        Column("topic", String(200), nullable=False),
+        Column("problem", String(500), nullable=False),
+    )
     return ProjectionTables(
         outer,
         metadata,
@@ -206,4 +219,5 @@ def make_tables(prefix: str = "", version: int | None = None) -> ProjectionTable
         recommendations,
         actions,
         position,
+        skipped,
     )
