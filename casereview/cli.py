@@ -201,6 +201,25 @@ def parse_moment(label: str, value: str) -> datetime:
     return moment
 
 
+# C0 and C1 controls but newline and tab, bidirectional overrides and isolates (which make text
+# read in another order than it is stored), line/paragraph separators, and lone surrogates
+# (which the terminal's encoding cannot write).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def printable(text: str) -> str:
+    """Text safe to show on a terminal: a stored name like `\\e]0;pwned\\a` would otherwise
+    retitle the window or rewrite the screen. Each such character shows as U+FFFD."""
+    return _UNPRINTABLE.sub("\ufffd", text)
+
+
+def say(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Human output: click.echo of `printable` text. (JSON escapes these characters itself.)"""
+    click.echo(printable(text), err=err, nl=nl)
+
+
 def emit(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
 
@@ -332,8 +351,8 @@ def message(exc: BaseException) -> str:
     from casereview.domain.errors import FieldError
 
     if isinstance(exc, FieldError):
-        return f"--{exc.field.replace('_', '-')}: {exc.problem}"
-    return str(exc)
+        return printable(f"--{exc.field.replace('_', '-')}: {exc.problem}")
+    return printable(str(exc))
 
 
 def _is_unavailable(exc: BaseException) -> bool:

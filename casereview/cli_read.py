@@ -16,6 +16,7 @@ from casereview.cli import (
     json_option,
     parse_moment,
     pass_config,
+    say,
     written,
 )
 
@@ -90,7 +91,7 @@ def case_show(cfg: Config, ref: str, as_at: str | None, as_json: bool) -> None:
 
 
 def print_case(view: dict[str, Any]) -> None:
-    echo = click.echo
+    echo = say
     echo(
         f"{view['ref']}  {view['area']}  {view['status']}  (version {view['version']})"
     )
@@ -174,7 +175,7 @@ def case_history(cfg: Config, ref: str, as_json: bool) -> None:
         emit(rows)
         return
     for row in rows:
-        click.echo(
+        say(
             f"{row['version']:>3}  #{row['position']:<8} {row['recorded_at']}  "
             f"{row['recorded_by']:<12} {row['event']}"
         )
@@ -216,9 +217,7 @@ def case_diff(cfg: Config, ref: str, from_: str, to: str, as_json: bool) -> None
         emit(rows)
         return
     for row in rows:
-        click.echo(
-            f"{row['version']:>3}  {row['recorded_at']}  {row['event']}: {row['data']}"
-        )
+        say(f"{row['version']:>3}  {row['recorded_at']}  {row['event']}: {row['data']}")
 
 
 def _moment(text: str) -> Any:
@@ -259,10 +258,10 @@ def case_list(cfg: Config, area: str | None, status: str | None, as_json: bool) 
         )
         return
     for r in rows:
-        click.echo(
+        say(
             f"{r['ref']:<24} {r['status']:<18} received {r['received_on']}  complaints {r['complaints']}"
         )
-    click.echo(f"{len(rows)} case(s)", err=True)
+    say(f"{len(rows)} case(s)", err=True)
 
 
 # ----- housekeeping -----------------------------------------------------------------------
@@ -278,7 +277,7 @@ def init(cfg: Config) -> None:
         casereview --db postgresql://postgres@127.0.0.1:5432/test init
     """
     cfg.refresh()
-    click.echo(f"ready: {cfg.db}")
+    say(f"ready: {cfg.db}")
 
 
 @cli.group()
@@ -306,7 +305,7 @@ def projections_rebuild(cfg: Config, verify: bool) -> None:
         equal, digests = cfg.projector.verify()
         for table, (live, rebuilt) in digests.items():
             mark = "equal" if live == rebuilt else "DIFFERENT"
-            click.echo(f"{table:<20} live {live[:16]}  rebuilt {rebuilt[:16]}  {mark}")
+            say(f"{table:<20} live {live[:16]}  rebuilt {rebuilt[:16]}  {mark}")
         if not equal:
             raise CaseReviewError("the rebuilt read models differ from the live ones")
         return
@@ -328,11 +327,11 @@ def projections_rebuild(cfg: Config, verify: bool) -> None:
                 task, completed=reached, total=newest
             )
         )
-    click.echo(f"rebuilt from {applied} events")
+    say(f"rebuilt from {applied} events")
     dropped = cfg.projector.drop_other_versions()
     if dropped:
         versions = ", ".join(str(v) for v in dropped)
-        click.echo(f"dropped the read models of schema version(s) {versions}")
+        say(f"dropped the read models of schema version(s) {versions}")
 
 
 # ----- policies and calendar --------------------------------------------------------------
@@ -379,7 +378,7 @@ def policy_list(cfg: Config, as_json: bool) -> None:
         return
     for r in rows:
         routes = ", ".join(r["routes"]) or "none"
-        click.echo(
+        say(
             f"{r['slug']:<20} {r['area']:<28} {r['nation']:<8} from {r['effective_from']}  "
             f"threshold {r['threshold']}  routes: {routes}"
         )
@@ -404,18 +403,18 @@ def policy_show(cfg: Config, area: str, on: date | None, as_json: bool) -> None:
     if as_json:
         emit(data)
         return
-    click.echo(f"{p.area} ({p.version}, {p.nation}); source {p.source}")
+    say(f"{p.area} ({p.version}, {p.nation}); source {p.source}")
     t = p.threshold
-    click.echo(
+    say(
         f"  threshold: {t.complaints} complaints, each within {t.complain_within_months} month(s) of the "
         f"behaviour, application within {t.apply_within_months} months"
     )
     for r in p.routes:
-        click.echo(f"  route: {r.model_dump(exclude_none=True)}")
+        say(f"  route: {r.model_dump(exclude_none=True)}")
     for s in p.timescales:
-        click.echo(f"  timescale {s.name}: {s.rule} from {s.from_} until {s.until}")
+        say(f"  timescale {s.name}: {s.rule} from {s.from_} until {s.until}")
     if p.appeal:
-        click.echo(f"  appeal: {p.appeal.body}, {p.appeal.rule} from {p.appeal.from_}")
+        say(f"  appeal: {p.appeal.body}, {p.appeal.rule} from {p.appeal.from_}")
 
 
 @policy.command("check")
@@ -440,11 +439,11 @@ def policy_check(paths: tuple[Path, ...]) -> None:
         try:
             p = load_policy_file(path)
         except CaseReviewError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            say(f"Error: {exc}", err=True)
             if worst is None or exc.exit_code > worst.exit_code:
                 worst = exc
             continue
-        click.echo(
+        say(
             f"OK {path}: {p.area} from {p.effective_from}: {p.threshold.complaints} complaints"
         )
     if worst is not None:
@@ -497,16 +496,16 @@ def policy_simulate(
     if as_json:
         emit(result.to_json())
         return
-    click.echo(
+    say(
         f"{slug}: {result.cases} application(s) replayed under {proposed}: "
         f"{len(result.to_met)} not met -> met, {len(result.to_not_met)} met -> not met, "
         f"{result.unchanged} unchanged"
     )
     for flip in result.flips:
         arrow = "not met -> MET" if flip.now_met else "met -> NOT MET"
-        click.echo(f"  {flip.ref} ({flip.received_on}): {arrow}")
-        click.echo(f"    was: {flip.was}")
-        click.echo(f"    now: {flip.now}")
+        say(f"  {flip.ref} ({flip.received_on}): {arrow}")
+        say(f"    was: {flip.was}")
+        say(f"    now: {flip.now}")
 
 
 @cli.group()
@@ -551,4 +550,4 @@ def calendar_due(
         emit(due.to_json())
         return
     for line in due.explanation():
-        click.echo(line)
+        say(line)
