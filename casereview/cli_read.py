@@ -328,6 +328,7 @@ def projections_rebuild(cfg: Config, verify: bool) -> None:
             )
         )
     say(f"rebuilt from {applied} events")
+    cfg.report_skipped()
     dropped = cfg.projector.drop_other_versions()
     if dropped:
         versions = ", ".join(str(v) for v in dropped)
