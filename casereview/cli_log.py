@@ -111,6 +111,12 @@ def log_verify(
 
 
 def _summary(report: LogReport) -> str:
+    if report.chain_ok and not report.ok:
+        return (
+            f"The event log does NOT match its checkpoints: {report.events} events, head "
+            f"{report.head} at position {report.position} (the chain itself verifies), "
+            f"first bad position {report.first_bad}"
+        )
     if not report.ok:
         return (
             f"The event log is NOT intact: {report.events} events, first bad position "
