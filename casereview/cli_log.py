@@ -1,10 +1,22 @@
-"""`casereview log verify`: check the tamper-evident event log (casereview.ledger)."""
+"""`casereview log verify` and `log checkpoint`: check the tamper-evident event log
+(casereview.ledger) and pin it with signed checkpoints (casereview.checkpoint). Both open the
+store to read only: they never create a table, backfill a chain or write a row."""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from casereview.cli import Config, cli, emit, json_option, pass_config
+
+if TYPE_CHECKING:
+    from casereview.ledger import ChainedRecorder, Expectation, LogReport
 
 LOG_NOT_INTACT_EXIT = 3
 """Exit code when the log fails verification (CONTRACT.md: a rule of the process refuses it)."""
@@ -15,40 +27,209 @@ def log() -> None:
     """Check the tamper-evident event log (a SHA-256 chain over every stored event)."""
 
 
+@contextmanager
+def reading(cfg: Config) -> Iterator[ChainedRecorder]:
+    from casereview.application import CaseReviews
+    from casereview.ledger import reading_log
+
+    with reading_log(cfg.store.env, CaseReviews.name) as recorder:
+        yield recorder
+
+
 @log.command("verify")
 @json_option
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Also check every signed checkpoint in FILE (as `log checkpoint --append` writes).",
+)
+@click.option(
+    "--expect-head",
+    default=None,
+    metavar="POSITION:HASH",
+    help="Also check that the log still has this head at this position.",
+)
 @pass_config
-def log_verify(cfg: Config, as_json: bool) -> None:
+def log_verify(
+    cfg: Config,
+    as_json: bool,
+    checkpoint_file: Path | None,
+    expect_head: str | None,
+) -> None:
     """Recompute the SHA-256 chain over every stored event and compare it with the stored one.
 
-    Prints the number of events and the head hash (the chain value of the latest event: a
-    report that prints it pins the log). Exit code 0 when the log is intact; 3 when it is not,
-    with "Error: the event log fails verification at position N: <reason>" on stderr (and the
-    JSON, with "ok": false and "first_bad": N, on stdout under --json).
+    Prints the number of events and the head hash at its position (the chain value of the
+    latest event: a report that prints it pins the log). With --checkpoint FILE (or
+    --expect-head POSITION:HASH) it also fails when any event up to a checkpoint's position
+    was changed, removed or cut off the end, or the chain was rebuilt: a checkpoint is kept
+    outside the database, so it shows what the database alone cannot. Reads only.
+
+    Exit code 0 when the log is intact; 3 when it is not, with "Error: the event log fails
+    verification at position N: <reason>" (or "does not match the checkpoint at position N")
+    on stderr, and the JSON, with "ok": false and "first_bad": N, on stdout under --json; 3 too
+    for a checkpoint whose signature does not match; 2 for a malformed checkpoint or head.
 
     \b
     Example:
         casereview log verify
         casereview --db sqlite:///copy-of-casereview.db log verify --json
+        casereview log verify --checkpoint published-checkpoints.jsonl
+        casereview log verify --expect-head 1234:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
     """
+    from casereview.checkpoint import (
+        load_key,
+        parse_expect_head,
+        read_checkpoints,
+        signed_expectations,
+    )
+    from casereview.domain.errors import InvalidInput
     from casereview.ledger import verify_log
 
-    report = verify_log(cfg.service.app)
+    if checkpoint_file is not None and expect_head is not None:
+        raise InvalidInput(
+            "--checkpoint and --expect-head cannot be used together (give one)"
+        )
+    # What the user gives is checked before the store is opened.
+    expected: list[Expectation] = []
+    if expect_head is not None:
+        expected = [parse_expect_head(expect_head)]
+    checkpoints = read_checkpoints(checkpoint_file) if checkpoint_file else []
+    with reading(cfg) as recorder:
+        if checkpoints:
+            key = load_key(cfg.store.env, os.environ, create=False)
+            expected = signed_expectations(checkpoints, key)
+        report = verify_log(recorder, expected=expected)
     if as_json:
         emit(report.to_json())
-    elif report.ok:
-        click.echo(
-            f"The event log is intact: {report.events} events, head {report.head}"
-        )
     else:
-        click.echo(
-            f"The event log is NOT intact: {report.events} events, first bad position "
-            f"{report.first_bad}, last good head {report.head}"
+        click.echo(_summary(report))
+    if not report.ok:
+        click.echo(f"Error: {_failure(report)}", err=True)
+        raise click.exceptions.Exit(LOG_NOT_INTACT_EXIT)
+
+
+def _summary(report: LogReport) -> str:
+    if report.chain_ok and not report.ok:
+        return (
+            f"The event log does NOT match its checkpoints: {report.events} events, head "
+            f"{report.head} at position {report.position} (the chain itself verifies), "
+            f"first bad position {report.first_bad}"
         )
     if not report.ok:
-        click.echo(
-            "Error: the event log fails verification at position "
-            f"{report.first_bad}: {report.reason}",
-            err=True,
+        return (
+            f"The event log is NOT intact: {report.events} events, first bad position "
+            f"{report.first_bad}, last good head {report.head} at position "
+            f"{report.position}"
         )
-        raise click.exceptions.Exit(LOG_NOT_INTACT_EXIT)
+    text = (
+        f"The event log is intact: {report.events} events, head {report.head} at "
+        f"position {report.position}"
+    )
+    if (
+        len(report.checks) == 1
+        and report.checks[0].expectation.source == "--expect-head"
+    ):
+        text += "; it has the expected head"
+    elif report.checks:
+        latest = max(check.expectation.position for check in report.checks)
+        count = len(report.checks)
+        text += (
+            f"; it matches {count} checkpoint{'s' if count > 1 else ''} "
+            f"(the latest at position {latest})"
+        )
+    if report.origin is not None and report.origin.backfilled:
+        text += (
+            f"\nThe first {report.origin.backfilled} events were written before the chain "
+            f"and chained at {report.origin.recorded_at}."
+        )
+    return text
+
+
+def _failure(report: LogReport) -> str:
+    failed = report.failed_check
+    if not report.chain_ok:
+        text = (
+            f"the event log fails verification at position {report.first_bad}: "
+            f"{report.reason}"
+        )
+        if failed is not None:
+            bad = sum(1 for check in report.checks if not check.ok)
+            text += (
+                f" (and {bad} of {len(report.checks)} checkpoints fail, the first at "
+                f"position {failed.expectation.position})"
+            )
+        return text
+    assert failed is not None  # noqa: S101 - not ok, and the chain is
+    return (
+        f"the event log does not match the checkpoint at position "
+        f"{failed.expectation.position} ({failed.expectation.source}): {failed.problem}"
+    )
+
+
+@log.command("checkpoint")
+@json_option
+@click.option(
+    "--append",
+    "append_to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also append the checkpoint to FILE as one JSON line.",
+)
+@pass_config
+def log_checkpoint(cfg: Config, as_json: bool, append_to: Path | None) -> None:
+    """Sign a statement of the log's position, head and time, to keep outside the database.
+
+    Verifies the log first (and refuses, exit 3, to sign one that fails), then signs
+    (position, head, at) with HMAC-SHA256 under the checkpoint key: CASEREVIEW_CHECKPOINT_KEY,
+    or for a SQLite store the key file beside it (<database>.checkpoint-key, created on first
+    use, mode 0600). Publish the checkpoint (the area's website, the PCC office, the scrutiny
+    panel); `casereview log verify --checkpoint FILE` later fails, naming the position, if any
+    event up to it was changed, removed or cut off. Writes nothing to the store.
+
+    \b
+    Example:
+        casereview log checkpoint --append checkpoints.jsonl
+        CASEREVIEW_CHECKPOINT_KEY=... casereview --db postgresql://... log checkpoint --json
+    """
+    from casereview.checkpoint import load_key, sign
+    from casereview.domain.errors import RuleViolation
+    from casereview.ledger import verify_log
+
+    with reading(cfg) as recorder:
+        key = load_key(cfg.store.env, os.environ, create=True)
+        report = verify_log(recorder)
+    if not report.ok:
+        raise RuleViolation(
+            "refusing to sign a checkpoint: the event log fails verification at position "
+            f"{report.first_bad}: {report.reason}"
+        )
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    checkpoint = sign(key, report.position, report.head, at)
+    if append_to is not None:
+        _append_line(append_to, checkpoint.line())
+    if as_json:
+        emit(checkpoint.to_json())
+    else:
+        click.echo(
+            f"position {checkpoint.position}\nhead {checkpoint.head}\n"
+            f"at {checkpoint.at}\nsignature {checkpoint.signature}"
+        )
+    if append_to is not None:
+        click.echo(f"checkpoint appended to {append_to}", err=True)
+
+
+def _append_line(path: Path, line: str) -> None:
+    from casereview.domain.errors import InvalidInput
+
+    try:
+        with path.open("ab+") as file:
+            file.seek(0, os.SEEK_END)
+            if file.tell() > 0:
+                file.seek(-1, os.SEEK_END)
+                if file.read(1) != b"\n":
+                    line = "\n" + line
+            file.write((line + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise InvalidInput(f"--append: cannot write to {path} ({exc})") from None

@@ -10,6 +10,7 @@ import json
 import re
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -35,6 +36,7 @@ from casereview.ledger import (
     APPEND_ONLY_MESSAGE,
     GENESIS,
     RECORDER_TOPICS,
+    ChainRemoved,
     canonical,
     chain_values,
     log_head,
@@ -177,19 +179,26 @@ def test_fresh_log_verifies_with_its_event_count_and_a_head_that_changes_with_ev
     add_complaint(service, ref)
     second = verify_log(service.app)
 
-    events = len(service.app.recorder.select_notifications(start=None, limit=1000))
+    stored = service.app.recorder.select_notifications(start=None, limit=1000)
+    events = len(stored)
     assert second.ok and second.first_bad is None and second.reason is None
     assert second.events == events > first.events > 0
     assert HEX64.match(first.head) and HEX64.match(second.head)
     assert first.head != second.head != empty.head
     assert log_head(service.app) == second.head
-    assert second.to_json() == {
+    as_json = second.to_json()
+    assert as_json == {
         "ok": True,
         "events": events,
         "head": second.head,
         "first_bad": None,
         "reason": None,
+        "position": stored[-1].id,
+        "chain_origin": as_json["chain_origin"],
     }
+    assert (
+        as_json["chain_origin"]["backfilled"] == 0
+    )  # a new store: nothing predates it
 
 
 def test_every_event_has_one_chain_row_at_its_position(service, db_url):
@@ -495,5 +504,392 @@ def test_a_store_written_before_the_chain_is_backfilled_on_first_use_and_verifie
     _, chain = tables(db_url)
     assert scalar(db_url, f"SELECT COUNT(*) FROM {chain}") == after.events
     # Opening it again recomputes nothing.
-    assert service_factory().app.recorder.backfill_chain() == 0
+    service_factory()
+    assert scalar(db_url, f"SELECT COUNT(*) FROM {chain}") == after.events
     assert verify_log(service.app) == after
+
+
+# ----- a chain is never re-chained (issue 11, item 3) ---------------------------------------
+
+
+def is_sqlite(db_url: str) -> bool:
+    return db_url.startswith("sqlite")
+
+
+def position_column(db_url: str) -> str:
+    return "rowid" if is_sqlite(db_url) else "notification_id"
+
+
+def origin_table(db_url: str) -> str:
+    return (
+        "event_chain_origin" if is_sqlite(db_url) else "casereview_event_chain_origin"
+    )
+
+
+def table_exists(db_url: str, table: str) -> bool:
+    if is_sqlite(db_url):
+        return bool(
+            scalar(
+                db_url,
+                "SELECT COUNT(*) FROM sqlite_master "
+                f"WHERE type = 'table' AND name = '{table}'",
+            )
+        )
+    return scalar(db_url, f"SELECT to_regclass('{table}') IS NOT NULL") is True
+
+
+def unguard_all(conn: Any, db_url: str) -> None:
+    """The owner takes every append-only trigger off both tables (DDL)."""
+    for table in tables(db_url):
+        if is_sqlite(db_url):
+            conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+            conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+        else:
+            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+
+
+def three_steps(service: CaseService) -> list[Any]:
+    ref = receive(service)
+    add_complaint(service, ref)
+    add_complaint(service, ref, agency="council")
+    return list(service.app.recorder.select_notifications(start=None, limit=1000))
+
+
+def cli_verify(db_url: str, *extra: str) -> Any:
+    return CliRunner().invoke(cli, ["--db", db_url, "log", "verify", "--json", *extra])
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_replica_session_role_does_not_bypass_the_append_only_triggers(service, db_url):
+    receive(service)
+    events, chain = tables(db_url)
+
+    for statement in (
+        f"UPDATE {events} SET topic = topic || 'x'",
+        f"DELETE FROM {events}",
+        f"DELETE FROM {chain}",
+        f"UPDATE {chain} SET chain = chain",
+        f"TRUNCATE {chain}",
+    ):
+        assert APPEND_ONLY_MESSAGE in refused(
+            db_url, f"SET session_replication_role = replica; {statement}"
+        ), statement
+    assert verify_log(service.app).ok
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_opening_a_store_makes_triggers_that_are_not_always_always(
+    service_factory, db_url
+):
+    service_factory()
+    with raw(db_url) as conn:
+        for table in tables(db_url):
+            # What a store written before this release has: ENABLE (origin only).
+            conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+    service_factory()
+
+    states = {
+        row
+        for row in raw_rows(
+            db_url,
+            "SELECT c.relname, t.tgname, t.tgenabled FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE NOT t.tgisinternal AND n.nspname = current_schema()",
+        )
+    }
+    assert {state for _, _, state in states} == {"A"}
+    assert len(states) == 6  # two on each of events, chain and origin
+
+
+def raw_rows(db_url: str, statement: str) -> list[tuple[Any, ...]]:
+    with raw(db_url) as conn:
+        return [tuple(row) for row in conn.execute(statement).fetchall()]
+
+
+def test_the_tamper_sequence_ends_in_a_failing_verify_and_nothing_is_rechained(
+    service_factory, db_url
+):
+    service = service_factory()
+    notifications = three_steps(service)
+    target = notifications[2].id
+    events, chain = tables(db_url)
+    with raw(db_url) as conn:
+        if is_sqlite(db_url):
+            unguard_all(conn, db_url)  # drop the triggers
+        else:  # no DDL: the session role that skips ordinary triggers ...
+            conn.execute("SET session_replication_role = replica")
+            with pytest.raises(Exception, match=APPEND_ONLY_MESSAGE):
+                conn.execute(f"DELETE FROM {chain}")
+            unguard_all(conn, db_url)  # ... fails, so the owner uses DDL
+        conn.execute(
+            f"UPDATE {events} SET topic = topic || 'x' "
+            f"WHERE {position_column(db_url)} = {target}"
+        )
+        conn.execute(f"DELETE FROM {chain}")
+
+    first = cli_verify(db_url)
+    write = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            db_url,
+            "application",
+            "receive",
+            "--area",
+            "gosport",
+            "--received-on",
+            "2026-03-02",
+            "--applicant",
+            "Someone Else",
+        ],
+    )
+    second = cli_verify(db_url)
+
+    assert first.exit_code == 3, (first.stdout, first.stderr)
+    report = json.loads(first.stdout)
+    assert report["ok"] is False
+    assert report["first_bad"] == notifications[0].id
+    assert f"no rows for {len(notifications)} stored events" in report["reason"]
+    assert write.exit_code == 3, (write.stdout, write.stderr)
+    assert (
+        f"the chain table has no rows for {len(notifications)} stored events"
+        in write.stderr
+    )
+    assert "never re-chains" in write.stderr
+    assert second.exit_code == 3
+    assert scalar(db_url, f"SELECT COUNT(*) FROM {chain}") == 0
+    assert scalar(db_url, f"SELECT COUNT(*) FROM {events}") == len(notifications)
+
+
+def test_opening_a_store_whose_chain_rows_were_deleted_is_refused_naming_them(
+    service_factory, db_url
+):
+    service = service_factory()
+    notifications = three_steps(service)
+    _, chain = tables(db_url)
+    with raw(db_url) as conn:
+        unguard_all(conn, db_url)
+        conn.execute(f"DELETE FROM {chain} WHERE position >= {notifications[-2].id}")
+
+    with pytest.raises(ChainRemoved) as caught:
+        service_factory()
+
+    assert "the chain table has no rows for 2 stored events" in str(caught.value)
+    assert caught.value.exit_code == 3
+    assert scalar(db_url, f"SELECT COUNT(*) FROM {chain}") == len(notifications) - 2
+
+
+def test_a_write_onto_a_chain_whose_head_row_was_removed_is_refused(service, db_url):
+    notifications = three_steps(service)
+    events, chain = tables(db_url)
+    with raw(db_url) as conn:
+        unguard_all(conn, db_url)
+        conn.execute(f"DELETE FROM {chain} WHERE position = {notifications[-1].id}")
+
+    with pytest.raises(ChainRemoved, match="no chain row"):
+        add_complaint(service, "GOSPORT-2026-0001")
+
+    assert scalar(db_url, f"SELECT COUNT(*) FROM {events}") == len(notifications)
+    assert scalar(db_url, f"SELECT COUNT(*) FROM {chain}") == len(notifications) - 1
+
+
+def test_a_store_whose_chain_table_was_dropped_is_refused_not_backfilled(
+    service_factory, db_url
+):
+    service = service_factory()
+    three_steps(service)
+    service.app.close()
+    _, chain = tables(db_url)
+    with raw(db_url) as conn:
+        conn.execute(f"DROP TABLE {chain}")
+
+    with pytest.raises(ChainRemoved, match="the chain table was dropped"):
+        service_factory()
+    verified = cli_verify(db_url)
+
+    assert not table_exists(db_url, chain)
+    assert verified.exit_code == 3
+    assert "dropped" in json.loads(verified.stdout)["reason"]
+
+
+def test_log_verify_of_a_store_written_before_the_chain_writes_nothing(db_url):
+    plain = plain_app(db_url)
+    try:
+        plain.receive_application(
+            area="gosport",
+            received_on=date(2026, 10, 1),
+            applicant_name="Zelda Quigley",
+            by=BY,
+        )
+    finally:
+        plain.close()
+    _, chain = tables(db_url)
+
+    result = cli_verify(db_url)
+
+    assert result.exit_code == 3, (result.stdout, result.stderr)
+    assert "no chain table" in json.loads(result.stdout)["reason"]
+    assert not table_exists(db_url, chain)
+    assert not table_exists(db_url, origin_table(db_url))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_log_verify_of_a_missing_store_is_not_found_and_creates_nothing(
+    db_url, tmp_path
+):
+    result = CliRunner().invoke(cli, ["--db", db_url, "log", "verify"])
+
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    assert "no event log" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_origin_records_when_the_chain_started_and_what_it_backfilled(
+    db_url, service_factory
+):
+    plain = plain_app(db_url)
+    try:
+        plain.receive_application(
+            area="gosport",
+            received_on=date(2026, 10, 1),
+            applicant_name="Zelda Quigley",
+            by=BY,
+        )
+        legacy = len(plain.recorder.select_notifications(start=None, limit=1000))
+    finally:
+        plain.close()
+
+    service = service_factory()
+    state = service.app.recorder.chain_state()
+    service_factory()  # a second open changes nothing
+
+    assert state.chain_table and state.events_table
+    assert state.origin is not None and state.origin.backfilled == legacy
+    assert service.app.recorder.chain_state() == state
+    assert verify_log(service.app).to_json()["chain_origin"] == {
+        "recorded_at": state.origin.recorded_at,
+        "backfilled": legacy,
+    }
+
+
+# ----- naming what was removed --------------------------------------------------------------
+
+
+def test_a_removed_event_and_its_chain_row_are_named_as_removed(service, db_url):
+    notifications = three_steps(service)
+    target = notifications[3].id
+    events, chain = tables(db_url)
+    with raw(db_url) as conn:
+        unguard_all(conn, db_url)
+        conn.execute(f"DELETE FROM {events} WHERE {position_column(db_url)} = {target}")
+        conn.execute(f"DELETE FROM {chain} WHERE position = {target}")
+
+    report = verify_log(service.app)
+    text = CliRunner().invoke(cli, ["--db", db_url, "log", "verify"])
+
+    assert not report.ok
+    assert report.first_bad == target
+    assert "removed" in (report.reason or "")
+    assert f"at position {target}: " in text.stderr
+    assert f"the event at position {target} was removed" in text.stderr
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_removed_events_are_named_on_sqlite_even_when_the_rest_was_rechained(
+    service, db_url
+):
+    notifications = three_steps(service)
+    first, last = notifications[0].id, notifications[1].id
+    events, _ = tables(db_url)
+    with raw(db_url) as conn:
+        unguard_all(conn, db_url)
+        conn.execute(f"DELETE FROM {events} WHERE rowid <= {last}")
+        rechain(conn, db_url)
+
+    report = verify_log(service.app)
+
+    assert not report.ok
+    assert report.first_bad == first
+    assert f"the events at positions {first} to {last} were removed" in (
+        report.reason or ""
+    )
+
+
+def rechain(conn: Any, db_url: str) -> None:
+    """What the old code did on the next open: a fresh chain over whatever is stored."""
+    events, chain = tables(db_url)
+    position = position_column(db_url)
+    rows = conn.execute(
+        f"SELECT {position}, originator_id, originator_version, topic, state "
+        f"FROM {events} ORDER BY {position}"
+    ).fetchall()
+    inputs = [
+        (
+            row[0],
+            str(uuid.UUID(str(row[1]))),
+            row[2],
+            row[3],
+            bytes(row[4]),
+        )
+        for row in rows
+    ]
+    conn.execute(f"DELETE FROM {chain}")
+    for (position_value, *_), value in zip(
+        inputs, chain_values(GENESIS, inputs), strict=True
+    ):
+        conn.execute(
+            f"INSERT INTO {chain} (position, chain) VALUES ({position_value}, '{value}')"
+        )
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_gap_left_by_a_rolled_back_transaction_is_not_a_removal_on_postgres(
+    service, service_factory, db_url
+):
+    ref = receive(service)
+    other = service_factory()
+    first, second = service.app.get_case(ref), other.app.get_case(ref)
+    for case, agency in ((first, "police"), (second, "council")):
+        case.record_complaint(
+            agency=agency,
+            incident_on=date(2026, 9, 1),
+            reported_on=date(2026, 9, 2),
+            complainant=case.applicant,
+            at=case.modified_on,
+            by=BY,
+        )
+    service.app.save(first)
+    with pytest.raises(IntegrityError):
+        other.app.save(second)  # takes a notification id, then rolls back
+    add_complaint(service, ref, agency="housing")
+    ids = [n.id for n in service.app.recorder.select_notifications(None, 1000)]
+
+    report = verify_log(service.app)
+
+    assert ids != list(range(ids[0], ids[0] + len(ids)))  # there is a gap
+    assert report.ok, report
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_without_the_predecessor_record_postgres_says_changed_or_removed(
+    service, db_url
+):
+    notifications = three_steps(service)
+    target, after = notifications[3].id, notifications[4].id
+    events, chain = tables(db_url)
+    with raw(db_url) as conn:
+        unguard_all(conn, db_url)
+        conn.execute(f"DELETE FROM {events} WHERE notification_id = {target}")
+        conn.execute(f"DELETE FROM {chain} WHERE position = {target}")
+        # A chain row written before chain rows named their predecessor.
+        conn.execute(f"UPDATE {chain} SET previous = NULL WHERE position = {after}")
+
+    report = verify_log(service.app)
+
+    assert report.first_bad == after
+    assert (
+        f"the event at position {after} or its chain value was changed, or an event "
+        f"at position {target} was removed"
+    ) in (report.reason or "")
