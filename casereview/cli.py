@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -186,8 +187,15 @@ class CaseReviewGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:  # one line on stderr; the traceback only with --debug
-            debug = bool(ctx.obj and ctx.obj.debug) or "--debug" in sys.argv[1:]
-            ctx.exit(report(exc, debug=debug))
+            config = ctx.obj if isinstance(ctx.obj, Config) else None
+            debug = bool(config and config.debug) or "--debug" in sys.argv[1:]
+            ctx.exit(
+                report(
+                    exc,
+                    debug=debug,
+                    secrets=_secrets(config),
+                )
+            )
 
 
 @click.group(
@@ -245,27 +253,36 @@ def main() -> None:
     cli(prog_name="casereview")
 
 
-def report(exc: BaseException, *, debug: bool) -> int:
+def report(
+    exc: BaseException,
+    *,
+    debug: bool,
+    secrets: Iterable[str] = (),
+) -> int:
+    """Say on stderr what went wrong, without any password; the exit code of CONTRACT.md."""
     from casereview.domain.errors import CaseReviewError
+    from casereview.redaction import redact
+
+    def say(message: str) -> None:
+        click.echo(redact(message, secrets), err=True)
 
     if isinstance(exc, CaseReviewError):
-        click.echo(f"Error: {exc}", err=True)
-        if debug:
-            traceback.print_exc()
-        return exc.exit_code
-    if _is_unavailable(exc):
-        click.echo(
-            f"Error: a service is unavailable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-            err=True,
+        say(f"Error: {exc}")
+        code = exc.exit_code
+    elif _is_unavailable(exc):
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        say(f"Error: a service is unavailable: {first}")
+        code = 6
+    else:
+        say(
+            f"Error: unexpected failure ({type(exc).__name__}: {exc}); "
+            "rerun with --debug for the traceback"
         )
-        return 6
-    click.echo(
-        f"Error: unexpected failure ({type(exc).__name__}: {exc}); rerun with --debug for the traceback",
-        err=True,
-    )
+        code = 1
     if debug:
-        traceback.print_exc()
-    return 1
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        click.echo(redact(trace, secrets), err=True, nl=False)
+    return code
 
 
 def _is_unavailable(exc: BaseException) -> bool:
@@ -274,6 +291,16 @@ def _is_unavailable(exc: BaseException) -> bool:
         bool(names & {"OperationalError", "InterfaceError"})
         and "Integrity" not in type(exc).__name__
     )
+
+
+def _secrets(config: Config | None) -> tuple[str, ...]:
+    """The passwords this run was given: the store's and the SMTP server's."""
+    from casereview.redaction import url_secrets
+
+    urls = [os.environ.get("CASEREVIEW_SMTP_URL", "")]
+    if config is not None:
+        urls.append(config.db)
+    return tuple(secret for url in urls if url for secret in url_secrets(url))
 
 
 # Importing the command modules registers their commands on `cli`.
