@@ -184,6 +184,9 @@ class CaseReviewGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:  # the reader went away (`| head -1`): nothing to report
+            _quiet_stdout()
+            ctx.exit(CLOSED_PIPE)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:  # one line on stderr; the traceback only with --debug
@@ -194,6 +197,7 @@ class CaseReviewGroup(click.Group):
                     exc,
                     debug=debug,
                     secrets=_secrets(config),
+                    sqlite_file=_sqlite_file(config),
                 )
             )
 
@@ -250,7 +254,30 @@ def _os_user() -> str:
 
 def main() -> None:
     """Console entry point (`casereview`, `python -m casereview`)."""
-    cli(prog_name="casereview")
+    try:
+        try:
+            cli(prog_name="casereview")
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(CLOSED_PIPE)
+
+
+# 128 + SIGPIPE: how the shell reports a writer whose reader went away (`yes | head -1`).
+CLOSED_PIPE = 141
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit has nowhere to fail
+    (the recipe of the Python docs, "Note on SIGPIPE")."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # CliRunner's has no descriptor
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def report(
@@ -258,6 +285,7 @@ def report(
     *,
     debug: bool,
     secrets: Iterable[str] = (),
+    sqlite_file: str | None = None,
 ) -> int:
     """Say on stderr what went wrong, without any password; the exit code of CONTRACT.md."""
     from casereview.domain.errors import CaseReviewError
@@ -266,7 +294,14 @@ def report(
     def say(message: str) -> None:
         click.echo(redact(message, secrets), err=True)
 
-    if isinstance(exc, CaseReviewError):
+    damage = _damage(exc)
+    if damage is not None:
+        where = f"file {sqlite_file}" if sqlite_file else "database"
+        say(
+            f"Error: the SQLite {where} is damaged ({damage}); restore it from a backup"
+        )
+        code = 6
+    elif isinstance(exc, CaseReviewError):
         say(f"Error: {exc}")
         code = exc.exit_code
     elif _is_unavailable(exc):
@@ -293,6 +328,36 @@ def _is_unavailable(exc: BaseException) -> bool:
     )
 
 
+# What SQLite says of a file that is not, or no longer, a database it can read.
+DAMAGED = (
+    "file is not a database",
+    "file is encrypted or is not a database",
+    "database disk image is malformed",
+)
+
+
+def _damage(exc: BaseException) -> str | None:
+    """SQLite's words for a damaged file, anywhere in the error or what caused it."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        text = str(current)
+        for words in DAMAGED:
+            if words in text:
+                return words
+        orig = getattr(current, "orig", None)
+        todo += [
+            current.__cause__,
+            current.__context__,
+            orig if isinstance(orig, BaseException) else None,
+        ]
+    return None
+
+
 def _secrets(config: Config | None) -> tuple[str, ...]:
     """The passwords this run was given: the store's and the SMTP server's."""
     from casereview.redaction import url_secrets
@@ -301,6 +366,20 @@ def _secrets(config: Config | None) -> tuple[str, ...]:
     if config is not None:
         urls.append(config.db)
     return tuple(secret for url in urls if url for secret in url_secrets(url))
+
+
+def _sqlite_file(config: Config | None) -> str | None:
+    """The store's SQLite file, when it is one (for naming it when it is damaged)."""
+    if config is None:
+        return None
+    try:
+        store = config.store
+    except Exception:  # an unparsable URL has no file to name
+        return None
+    name = str(store.env.get("SQLITE_DBNAME", ""))
+    if store.is_postgres or not name or name.startswith("file:"):
+        return None
+    return os.path.abspath(name)
 
 
 # Importing the command modules registers their commands on `cli`.
