@@ -675,14 +675,18 @@ def _write_report(
     from casereview.views import case_view
 
     env = Environment(autoescape=select_autoescape(default=True))
-    page = env.from_string(REPORT)
-    path.write_text(
-        page.render(
-            cases=[case_view(service.app.get_case(r)) for r in refs],
-            today=service.today(),
-        ),
-        encoding="utf-8",
+    page = env.from_string(REPORT).render(
+        cases=[case_view(service.app.get_case(r)) for r in refs],
+        today=service.today(),
     )
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        from casereview.domain.errors import InvalidInput
+
+        raise InvalidInput(
+            f"--report: cannot write {path}: {exc.strerror or exc}"
+        ) from None
 
 
 REPORT = """<!doctype html><html lang="en"><head><meta charset="utf-8">

@@ -154,3 +154,13 @@ def test_demo_prints_no_password_of_the_store_it_was_given():
     assert shown_url("postgresql://app:S3cretPW@db.example/asb") == (
         "postgresql://app:***@db.example/asb"
     )
+
+
+def test_demo_report_into_a_missing_folder_is_bad_input_naming_the_path(workdir: Path):
+    result = casereview("demo", "--report", "no/such/folder/demo.html")
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "Error: --report: cannot write no/such/folder/demo.html: "
+        "No such file or directory\n"
+    )
