@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from casereview.domain.errors import InvalidInput
 from casereview.ledger import RECORDER_TOPICS
+from casereview.redaction import redact, redact_url, url_secrets
 
 if TYPE_CHECKING:
     from casereview.commands import CaseService
@@ -38,8 +40,18 @@ class Store:
 
 
 def parse_store_url(url: str) -> Store:
-    """`sqlite:///path.db`, `sqlite://` (memory) or `postgresql://user:pw@host:port/db[?schema=s]`."""
-    parts = urlsplit(url)
+    """`sqlite:///path.db`, `sqlite://` (memory) or `postgresql://user:pw@host:port/db[?schema=s]`.
+
+    Nothing from the URL reaches SQL unchecked: the schema must be a plain identifier (and is
+    quoted as one wherever it is used), the port a number. Every message shows the URL with
+    its password masked."""
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "Invalid IPv6 URL": an unmatched bracket
+        raise InvalidInput(
+            f"--db: {shown!r} is not a URL ({exc}); expected {EXPECTED_URLS}"
+        ) from None
     scheme = parts.scheme.split("+")[0]
     if scheme == "sqlite":
         path = (
@@ -72,16 +84,16 @@ def parse_store_url(url: str) -> Store:
     if scheme in ("postgresql", "postgres"):
         if not parts.hostname or not parts.path.strip("/"):
             raise InvalidInput(
-                f"--db: {url!r} needs a host and a database "
+                f"--db: {shown!r} needs a host and a database "
                 "(expected postgresql://user:password@host:5432/dbname)"
             )
-        query = parse_qs(parts.query)
-        schema = query.get("schema", [None])[0]
+        port = _port(parts, shown)
+        schema = _schema(parts.query, shown)
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
             "POSTGRES_HOST": parts.hostname,
-            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_PORT": str(port),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "5",
@@ -97,9 +109,42 @@ def parse_store_url(url: str) -> Store:
         sa_url = f"postgresql+psycopg://{auth}{host}/{parts.path.strip('/')}"
         return Store(url, env, sa_url, schema)
     raise InvalidInput(
-        f"--db: {url!r} is not a supported store "
-        "(expected sqlite:///FILE.db or postgresql://user:password@host:5432/dbname)"
+        f"--db: {shown!r} is not a supported store (expected {EXPECTED_URLS})"
     )
+
+
+EXPECTED_URLS = "sqlite:///FILE.db or postgresql://user:password@host:5432/dbname"
+# PostgreSQL's own limit is 63 bytes; a plain identifier needs no quoting to be read back.
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def _port(parts: SplitResult, shown: str) -> int:
+    """The URL's port (5432 when none is given), refused unless 1 to 65535."""
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is None:
+        return 5432
+    if not 1 <= port <= 65535:
+        raise InvalidInput(
+            f"--db: {shown!r} has a port that is not a number from 1 to 65535 "
+            "(expected postgresql://user:password@host:5432/dbname)"
+        )
+    return port
+
+
+def _schema(query: str, shown: str) -> str | None:
+    """`?schema=NAME`: a plain identifier (letters, digits and _), or None when not given."""
+    values = parse_qs(query).get("schema", [])
+    if not values:
+        return None
+    if len(values) > 1 or not SCHEMA_NAME.fullmatch(values[0]):
+        raise InvalidInput(
+            f"--db: {shown!r}: ?schema= must be one name of letters, digits and _ "
+            "(not starting with a digit, at most 63), like ?schema=casereview"
+        )
+    return values[0]
 
 
 def build_service(
@@ -134,6 +179,7 @@ def ddl_lock(store: Store) -> Iterator[None]:
         yield
         return
     import psycopg
+    from psycopg import sql
 
     env = store.env
     try:
@@ -150,15 +196,24 @@ def ddl_lock(store: Store) -> Iterator[None]:
         from casereview.domain.errors import ServiceUnavailable
 
         host = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
-        reason = str(exc).strip().splitlines()[-1]
         raise ServiceUnavailable(
-            f"PostgreSQL at {host} is unavailable: {reason}"
+            f"PostgreSQL at {host} is unavailable: {connection_failure(exc, store)}"
         ) from None
     with conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
         try:
             if store.schema:
-                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"')
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                        sql.Identifier(store.schema)
+                    )
+                )
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))
+
+
+def connection_failure(exc: BaseException, store: Store) -> str:
+    """Why a connection failed, on one line, without the store's password."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return redact("; ".join(lines) or type(exc).__name__, url_secrets(store.url))

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -251,11 +252,22 @@ class CaseReviewGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:  # the reader went away (`| head -1`): nothing to report
+            _quiet_stdout()
+            ctx.exit(CLOSED_PIPE)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:  # one line on stderr; the traceback only with --debug
-            debug = bool(ctx.obj and ctx.obj.debug) or "--debug" in sys.argv[1:]
-            ctx.exit(report(exc, debug=debug))
+            config = ctx.obj if isinstance(ctx.obj, Config) else None
+            debug = bool(config and config.debug) or "--debug" in sys.argv[1:]
+            ctx.exit(
+                report(
+                    exc,
+                    debug=debug,
+                    secrets=_secrets(config),
+                    sqlite_file=_sqlite_file(config),
+                )
+            )
 
 
 @click.group(
@@ -310,30 +322,72 @@ def _os_user() -> str:
 
 def main() -> None:
     """Console entry point (`casereview`, `python -m casereview`)."""
-    cli(prog_name="casereview")
+    try:
+        try:
+            cli(prog_name="casereview")
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(CLOSED_PIPE)
 
 
-def report(exc: BaseException, *, debug: bool) -> int:
+# 128 + SIGPIPE: how the shell reports a writer whose reader went away (`yes | head -1`).
+CLOSED_PIPE = 141
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit has nowhere to fail
+    (the recipe of the Python docs, "Note on SIGPIPE")."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # CliRunner's has no descriptor
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def report(
+    exc: BaseException,
+    *,
+    debug: bool,
+    secrets: Iterable[str] = (),
+    sqlite_file: str | None = None,
+) -> int:
+    """Say on stderr what went wrong, without any password; the exit code of CONTRACT.md."""
     from casereview.domain.errors import CaseReviewError
+    from casereview.redaction import redact
 
-    if isinstance(exc, CaseReviewError):
-        click.echo(f"Error: {message(exc)}", err=True)
-        if debug:
-            traceback.print_exc()
-        return exc.exit_code
-    if _is_unavailable(exc):
-        click.echo(
-            f"Error: a service is unavailable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-            err=True,
+    def say(text: str) -> None:
+        click.echo(printable(redact(text, secrets)), err=True)
+
+    damage = _damage(exc)
+    if damage is not None:
+        where = f"file {sqlite_file}" if sqlite_file else "database"
+        say(
+            f"Error: the SQLite {where} is damaged ({damage}); restore it from a backup"
         )
-        return 6
-    click.echo(
-        f"Error: unexpected failure ({type(exc).__name__}: {exc}); rerun with --debug for the traceback",
-        err=True,
-    )
+        code = 6
+    elif isinstance(exc, CaseReviewError):
+        say(f"Error: {message(exc)}")
+        code = exc.exit_code
+    elif _is_unavailable(exc):
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        say(f"Error: a service is unavailable: {first}")
+        code = 6
+    else:
+        # One line: a database's message goes on to quote the row it refused.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        say(
+            f"Error: unexpected failure ({type(exc).__name__}: {first}); "
+            "rerun with --debug for the traceback"
+        )
+        code = 1
     if debug:
-        traceback.print_exc()
-    return 1
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        click.echo(redact(trace, secrets), err=True, nl=False)
+    return code
 
 
 def _kind(exc: BaseException) -> str:
@@ -351,8 +405,8 @@ def message(exc: BaseException) -> str:
     from casereview.domain.errors import FieldError
 
     if isinstance(exc, FieldError):
-        return printable(f"--{exc.field.replace('_', '-')}: {exc.problem}")
-    return printable(str(exc))
+        return f"--{exc.field.replace('_', '-')}: {exc.problem}"
+    return str(exc)
 
 
 def _is_unavailable(exc: BaseException) -> bool:
@@ -361,6 +415,60 @@ def _is_unavailable(exc: BaseException) -> bool:
         bool(names & {"OperationalError", "InterfaceError"})
         and "Integrity" not in type(exc).__name__
     )
+
+
+# What SQLite says of a file that is not, or no longer, a database it can read.
+DAMAGED = (
+    "file is not a database",
+    "file is encrypted or is not a database",
+    "database disk image is malformed",
+)
+
+
+def _damage(exc: BaseException) -> str | None:
+    """SQLite's words for a damaged file, anywhere in the error or what caused it."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        text = str(current)
+        for words in DAMAGED:
+            if words in text:
+                return words
+        orig = getattr(current, "orig", None)
+        todo += [
+            current.__cause__,
+            current.__context__,
+            orig if isinstance(orig, BaseException) else None,
+        ]
+    return None
+
+
+def _secrets(config: Config | None) -> tuple[str, ...]:
+    """The passwords this run was given: the store's and the SMTP server's."""
+    from casereview.redaction import url_secrets
+
+    urls = [os.environ.get("CASEREVIEW_SMTP_URL", "")]
+    if config is not None:
+        urls.append(config.db)
+    return tuple(secret for url in urls if url for secret in url_secrets(url))
+
+
+def _sqlite_file(config: Config | None) -> str | None:
+    """The store's SQLite file, when it is one (for naming it when it is damaged)."""
+    if config is None:
+        return None
+    try:
+        store = config.store
+    except Exception:  # an unparsable URL has no file to name
+        return None
+    name = str(store.env.get("SQLITE_DBNAME", ""))
+    if store.is_postgres or not name or name.startswith("file:"):
+        return None
+    return os.path.abspath(name)
 
 
 # Importing the command modules registers their commands on `cli`.

@@ -178,8 +178,9 @@ def scheduler_run(cfg: Config, interval: float, daily_at: str, once: bool) -> No
     """
     from datetime import UTC, datetime
 
-    from casereview.scheduler import Ticker, run
+    from casereview.scheduler import Ticker, parse_daily_at, run
 
+    parse_daily_at(daily_at)  # a wrong time is refused before anything runs
     ticker = Ticker(
         cfg.service,
         cfg.projector,

@@ -10,6 +10,20 @@ import click
 
 from casereview.cli import Config, cli, emit, pass_config
 
+# The years a statistic can be asked for (ASB case reviews began in October 2014).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _year(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value is not None and not FIRST_YEAR <= value <= LAST_YEAR:
+        from casereview.domain.errors import InvalidInput
+
+        raise InvalidInput(
+            f"--year: {value} is not a year casereview counts "
+            f"(expected {FIRST_YEAR} to {LAST_YEAR}, like 2025)"
+        )
+    return value
+
 
 @cli.command("stats")
 @click.option("--area", help="One area (its slug, e.g. gosport); default: all areas.")
@@ -17,6 +31,7 @@ from casereview.cli import Config, cli, emit, pass_config
     "--year",
     required=True,
     type=int,
+    callback=_year,
     help="The year: YYYY means the financial year 1 April YYYY to 31 March YYYY+1.",
 )
 @click.option(
@@ -71,6 +86,8 @@ def stats(
         )
     from casereview.stats import compute_stats
 
+    if html_file is not None:
+        _check_folder(html_file)
     service = cfg.service
     slug = (
         service.area_slug(area) if area is not None else None
@@ -94,10 +111,29 @@ def stats(
         page = render_html(
             result, head_hash=_head_hash(cfg), produced_at=datetime.now(UTC)
         )
-        html_file.write_text(page, encoding="utf-8")
+        try:
+            html_file.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            from casereview.domain.errors import InvalidInput
+
+            raise InvalidInput(
+                f"--html: cannot write {html_file}: {exc.strerror or exc}"
+            ) from None
         click.echo(f"report written to {html_file}", err=True)
     else:
         click.echo(as_text(result))
+
+
+def _check_folder(path: Path) -> None:
+    """Refuse a report into a folder that does not exist before counting anything."""
+    folder = path.parent
+    if not folder.is_dir():
+        from casereview.domain.errors import InvalidInput
+
+        raise InvalidInput(
+            f"--html: cannot write {path}: no such folder {folder} "
+            "(create it first, or name a file in an existing folder)"
+        )
 
 
 def _refresh(cfg: Config) -> None:

@@ -2,6 +2,12 @@
 
 The people and events are invented; the areas' procedures are the shipped ones. Dates are set
 relative to today so the demo always describes the last few months.
+
+The demo touches nothing but a store and an outbox of its own: the folder `casereview-demo/`
+in the working directory, which it makes (with a README.txt saying so) and rebuilds on every
+run. Its letters are written there as .eml files, never sent by email, whatever
+CASEREVIEW_SMTP_URL says. Given `--db`, it fills that store only if it holds no case the demo
+did not record, and still writes its letters to its own outbox.
 """
 
 from __future__ import annotations
@@ -18,7 +24,17 @@ from casereview.cli import Config, cli
 if TYPE_CHECKING:
     from casereview.commands import CaseService
 
-DEMO_DB = "casereview-demo.db"
+DEMO_FOLDER = Path("casereview-demo")
+DEMO_STORE = "demo.db"
+DEMO_USER = "demo-admin"  # records every demo case: how the demo knows its own
+MARKER = "README.txt"
+MARKER_TEXT = """Made by `casereview demo`: fictional cases and their letters, nothing else.
+
+demo.db   the demo's store (rebuilt on every run of `casereview demo`)
+outbox/   the demo's letters as .eml files (the demo never sends email)
+
+Safe to delete. The demo rebuilds this folder only while this file is in it.
+"""
 
 
 Script = Callable[["CaseService", str, Callable[[int], date]], str]
@@ -450,7 +466,10 @@ def _scenarios() -> list[tuple[str, Script]]:
 @click.option(
     "--db",
     "demo_db",
-    help=f"Store for the demo (default: a fresh sqlite:///{DEMO_DB}).",
+    help=(
+        f"Store for the demo: an empty one, or one only the demo has filled "
+        f"(default: sqlite:///{DEMO_FOLDER / DEMO_STORE}, rebuilt on every run)."
+    ),
 )
 @click.option(
     "--report",
@@ -461,25 +480,31 @@ def _scenarios() -> list[tuple[str, Script]]:
 def demo(ctx: click.Context, demo_db: str | None, report: Path | None) -> None:
     """Run a dozen fictional cases through every path and print a summary.
 
+    The demo keeps to a folder of its own, casereview-demo/ in the working directory: its
+    store, rebuilt on every run, and its outbox, where its letters are written as .eml
+    files (it never sends email). With --db it fills that store instead, which must hold
+    no case the demo did not record (exit 3 if it does).
+
     \b
     Example:
         casereview demo
-        casereview demo --db postgresql://postgres@127.0.0.1:5432/test --report demo.html
+        casereview demo --db 'postgresql://postgres@127.0.0.1:5432/test?schema=demo' --report demo.html
     """
     from rich.console import Console
     from rich.table import Table
 
     parent: Config = ctx.obj
+    ours = _is_own_folder(DEMO_FOLDER)  # refuses a folder of that name it did not make
     if demo_db is None:
-        import shutil
-
-        for leftover in (DEMO_DB, f"{DEMO_DB}-wal", f"{DEMO_DB}-shm"):
-            Path(leftover).unlink(missing_ok=True)
-        shutil.rmtree("outbox", ignore_errors=True)
-        demo_db = f"sqlite:///{DEMO_DB}"
+        _rebuild(DEMO_FOLDER, ours)
+        demo_db = f"sqlite:///{DEMO_FOLDER / DEMO_STORE}"
     cfg = Config(demo_db, parent.user, parent.policies_dir, parent.debug)
     ctx.call_on_close(cfg.close)
     service = cfg.service
+    shown = shown_url(demo_db)
+    _refuse_cases_of_others(service, shown)
+    if not ours and not DEMO_FOLDER.is_dir():
+        _make(DEMO_FOLDER)
     t0 = service.today() - timedelta(days=200)
 
     def day(offset: int) -> date:
@@ -490,12 +515,12 @@ def demo(ctx: click.Context, demo_db: str | None, report: Path | None) -> None:
     with err.status("running the demo cases...") as status:
         for title, script in _scenarios():
             status.update(f"running: {title}")
-            results.append((title, script(service, "demo-admin", day)))
+            results.append((title, script(service, DEMO_USER, day)))
     cfg.refresh()
-    checked, flushed, outbox = _deadlines_and_letters(cfg)
+    checked, flushed, outbox = _deadlines_and_letters(cfg, DEMO_FOLDER / "outbox")
     rows = {r["ref"]: r for r in cfg.projector.list_cases()}
 
-    table = Table(title=f"casereview demo: {len(results)} cases in {demo_db}")
+    table = Table(title=f"casereview demo: {len(results)} cases in {shown}")
     for col in ("case", "area", "status", "complaints", "threshold", "path"):
         table.add_column(col)
     for title, ref in results:
@@ -519,24 +544,110 @@ def demo(ctx: click.Context, demo_db: str | None, report: Path | None) -> None:
     Console(width=160).print(table)
     click.echo(
         f"Deadlines: {len(checked.breached)} breach(es) recorded as of {checked.today}. "
-        f"Letters: {len(flushed.sent)} written to {outbox}/ (set CASEREVIEW_SMTP_URL to send "
-        "them by SMTP instead)."
+        f"Letters: {len(flushed.sent)} written to {outbox}/ (the demo never sends email)."
     )
-    click.echo(f"Try: casereview --db {demo_db} case show {results[0][1]}")
+    click.echo(f"Try: casereview --db {shown} case show {results[0][1]}")
     if report is not None:
         _write_report(report, service, [ref for _, ref in results], rows)
         click.echo(f"report written to {report}", err=True)
 
 
-def _deadlines_and_letters(cfg: Config) -> tuple[Any, Any, Path]:
-    """Run the scheduler's work once: record breaches, then deliver the queued letters."""
-    import os
+def shown_url(url: str) -> str:
+    """The store's URL as the demo prints it: without its password."""
+    from casereview.redaction import redact_url
+
+    return redact_url(url)
+
+
+def _is_own_folder(folder: Path) -> bool:
+    """Whether the demo made `folder` (it holds the demo's README.txt); False when there is
+    no such folder yet. Anything else by that name is not the demo's to touch: refused."""
+    if not folder.exists() and not folder.is_symlink():
+        return False
+    marker = folder / MARKER
+    if folder.is_dir() and not folder.is_symlink() and marker.is_file():
+        first = MARKER_TEXT.splitlines()[0]
+        try:
+            if marker.read_text(encoding="utf-8").startswith(first):
+                return True
+        except (OSError, UnicodeDecodeError):
+            pass
+    from casereview.domain.errors import RuleViolation
+
+    raise RuleViolation(
+        f"{folder}/ is not the demo's own folder (it holds no {MARKER} written by the "
+        "demo), so the demo leaves it alone: move it away, or run the demo in another "
+        "folder"
+    )
+
+
+def _make(folder: Path) -> None:
+    """The demo's folder, with the README.txt that marks it as the demo's."""
+    try:
+        (folder / "outbox").mkdir(parents=True, exist_ok=True)
+        (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    except OSError as exc:
+        from casereview.domain.errors import InvalidInput
+
+        raise InvalidInput(
+            f"cannot make the demo's folder {folder}/ in {Path.cwd()}: "
+            f"{exc.strerror or exc}; run the demo in a folder you can write to"
+        ) from None
+
+
+def _rebuild(folder: Path, ours: bool) -> None:
+    """A fresh store and an empty outbox in the demo's folder. Only the files the demo
+    writes there are removed; the folder is made if missing."""
+    if ours:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            (folder / f"{DEMO_STORE}{suffix}").unlink(missing_ok=True)
+        outbox = folder / "outbox"
+        if outbox.is_dir():
+            for letter in [*outbox.glob("*.eml"), *outbox.glob("*.tmp")]:
+                letter.unlink(missing_ok=True)
+    _make(folder)
+
+
+def _refuse_cases_of_others(service: CaseService, shown: str) -> None:
+    """Refuse (exit 3) a store holding any case the demo did not record: the demo adds a
+    dozen fictional cases and sends their letters, which belong in no real store."""
+    from casereview.application import translate_store_errors
+    from casereview.domain.case import Case
+    from casereview.domain.errors import RuleViolation
+
+    app = service.app
+    topic = Case.ApplicationReceived.TOPIC
+    others: list[str] = []
+    start, first = 1, True
+    with translate_store_errors():
+        while len(others) < 3:
+            page = app.recorder.select_notifications(
+                start, 500, topics=[topic], inclusive_of_start=first
+            )
+            for notification in page:
+                received = app.mapper.to_domain_event(notification)
+                if getattr(received, "recorded_by", None) != DEMO_USER:
+                    others.append(str(getattr(received, "ref", notification.id)))
+            if len(page) < 500:
+                break
+            start, first = page[-1].id, False
+    if others:
+        more = ", ..." if len(others) >= 3 else ""
+        raise RuleViolation(
+            f"--db: {shown} holds cases that are not the demo's ({', '.join(others)}"
+            f"{more}); the demo fills only an empty store or one of its own: run "
+            "`casereview demo` without --db for a store of its own"
+        )
+
+
+def _deadlines_and_letters(cfg: Config, outbox: Path) -> tuple[Any, Any, Path]:
+    """Run the scheduler's work once: record breaches, then write the queued letters as
+    files in the demo's own outbox (never by email: the demo's letters are fictional)."""
     from datetime import UTC, datetime
 
     from casereview.checks import check_deadlines
     from casereview.notifications.outbox import flush
-    from casereview.notifications.sender import sender_from_env
-    from casereview.scheduler import default_outbox
+    from casereview.notifications.sender import FolderSender
 
     service = cfg.service
     checked = check_deadlines(
@@ -546,10 +657,12 @@ def _deadlines_and_letters(cfg: Config) -> tuple[Any, Any, Path]:
         by="demo-scheduler",
         composer=service.composer,
     )
-    outbox = default_outbox(cfg.store)
-    sender = sender_from_env(os.environ, outbox)
     flushed = flush(
-        service, cfg.projector, sender, now=datetime.now(UTC), by="demo-scheduler"
+        service,
+        cfg.projector,
+        FolderSender(outbox),
+        now=datetime.now(UTC),
+        by="demo-scheduler",
     )
     return checked, flushed, outbox
 
@@ -562,14 +675,18 @@ def _write_report(
     from casereview.views import case_view
 
     env = Environment(autoescape=select_autoescape(default=True))
-    page = env.from_string(REPORT)
-    path.write_text(
-        page.render(
-            cases=[case_view(service.app.get_case(r)) for r in refs],
-            today=service.today(),
-        ),
-        encoding="utf-8",
+    page = env.from_string(REPORT).render(
+        cases=[case_view(service.app.get_case(r)) for r in refs],
+        today=service.today(),
     )
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        from casereview.domain.errors import InvalidInput
+
+        raise InvalidInput(
+            f"--report: cannot write {path}: {exc.strerror or exc}"
+        ) from None
 
 
 REPORT = """<!doctype html><html lang="en"><head><meta charset="utf-8">

@@ -10,6 +10,7 @@ not from the scheduler.
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -124,7 +125,9 @@ class Ticker:
                 self.service, self.projector, self.sender, now=self.now(), by=self.by
             )
         except CaseReviewError as exc:  # the next tick tries again
-            say(f"tick failed: {exc}")
+            from casereview.redaction import redact
+
+            say(f"tick failed: {redact(str(exc))}")
             return
         say(
             f"{len(checked.breached)} breach(es), {len(checked.reminded)} reminder(s); "
@@ -148,13 +151,15 @@ def run(
     """Run `tick` now, then every `interval` seconds and once a day, until stopped."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    hour, minute = parse_daily_at(
+        daily_at
+    )  # refused before any tick, not after the first
     with single_instance(store):
         say("holding the scheduler lock")
         tick()
         if once:
             return
         scheduler = BlockingScheduler(timezone="Europe/London")
-        hour, minute = (int(part) for part in daily_at.split(":"))
         common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
         scheduler.add_job(tick, "interval", seconds=interval, id="tick", **common)
         scheduler.add_job(tick, "cron", hour=hour, minute=minute, id="daily", **common)
@@ -167,6 +172,22 @@ def run(
         signal.signal(signal.SIGINT, stop)
         say(f"running every {interval:g}s and daily at {daily_at} (Europe/London)")
         scheduler.start()
+
+
+_HH_MM = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+
+
+def parse_daily_at(text: str) -> tuple[int, int]:
+    """`--daily-at HH:MM` (00:00 to 23:59) as (hour, minute)."""
+    found = _HH_MM.fullmatch(text.strip())
+    if found is None:
+        from casereview.domain.errors import InvalidInput
+
+        raise InvalidInput(
+            f"--daily-at: {text!r} is not a time of day (expected HH:MM from 00:00 to "
+            "23:59, like 07:00)"
+        )
+    return int(found[1]), int(found[2])
 
 
 def default_outbox(store: Store) -> Path:

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 
+from casereview.csv_safe import safe_row
 from casereview.domain.values import APPLICANT_KINDS
 from casereview.projections.db import unavailable_as_error
 
@@ -228,12 +229,23 @@ class Stats:
 
     def to_csv(self) -> str:
         """The open-data shape a council publishes: a header row, then the rows above."""
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-        writer.writeheader()
+        lines = [_csv_line(CSV_COLUMNS)]
         for row in self.csv_rows():
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-        return out.getvalue()
+            lines.append(
+                _csv_line("" if row[k] is None else row[k] for k in CSV_COLUMNS)
+            )
+        return "".join(lines)
+
+
+def _csv_line(values: Iterable[Any]) -> str:
+    """One CSV row ending in "\n", no cell of which a spreadsheet would run as a formula.
+
+    Written with the csv module's own CRLF ending, which quotes any cell holding a CR or LF
+    (with "\n" as the ending a lone CR would go unquoted and start a new row), then ended
+    in "\n" as this file always was."""
+    out = io.StringIO()
+    csv.writer(out).writerow(safe_row(values))
+    return out.getvalue().removesuffix("\r\n") + "\n"
 
 
 # ----- computing --------------------------------------------------------------------------

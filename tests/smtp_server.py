@@ -11,6 +11,8 @@ from email.parser import BytesParser
 from aiosmtpd.controller import Controller
 
 REFUSED = "nobody@example.invalid"
+# Refused with a reply that repeats the address, as Postfix and Exchange do.
+ECHOED = "gone.away@example.invalid"
 
 
 class Collector:
@@ -23,6 +25,8 @@ class Collector:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address == REFUSED:
             return "550 5.1.1 No such user here"
+        if address == ECHOED:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

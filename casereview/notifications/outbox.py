@@ -25,6 +25,7 @@ and mail clients that deduplicate show it once. Without a crash, no letter is se
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -181,7 +182,7 @@ class _Outbox:
             self.result.sent.append(hex_id)
 
     def _failed(self, letter: Letter, error: str, retry_after: datetime) -> None:
-        letter.failed(error, retry_after, at=self.now, by=self.by)
+        letter.failed(impersonal(error, letter), retry_after, at=self.now, by=self.by)
         self._save(letter)
         self.result.failed.append(letter.id.hex)
 
@@ -229,10 +230,25 @@ class _Outbox:
                 _for_printing(message, letter, to, text, html)
         except (ValueError, TypeError) as exc:
             raise DeliveryRefused(
-                f"letter {letter.id} for {letter.ref}: cannot address it to {to!r} ({exc})",
+                f"letter {letter.id} for {letter.ref}: its recipient is not an address "
+                f"a message can be sent to ({type(exc).__name__})",
                 permanent=True,
             ) from None
         return message
+
+
+# Anything that looks like an email address, with its angle brackets.
+_ADDRESS = re.compile(r"<?[^\s<>@'\"(),;:]+@[^\s<>@'\"(),;:]+>?")
+
+
+def impersonal(error: str, letter: Letter) -> str:
+    """A delivery error as it may be stored for ever, in an event no erasure reaches: the
+    recipient's own value (their email or postal address) and any email address taken out.
+    The person's address stays only in the letter's personal `to`, which can be erased."""
+    to = letter.to.text
+    if to and to != "by post":
+        error = error.replace(to, "<recipient>")
+    return _ADDRESS.sub("<address>", error)
 
 
 def _is_email(to: str) -> bool:

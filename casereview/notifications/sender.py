@@ -21,6 +21,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from casereview.domain.errors import InvalidInput, ServiceUnavailable
+from casereview.redaction import redact_url
 
 SMTP_URL_ENV = "CASEREVIEW_SMTP_URL"
 LETTER_HEADER = "X-Casereview-Letter"
@@ -49,7 +50,10 @@ class SmtpSender:
     """Sends each message over its own connection to `smtp[s]://[user:pw@]host:port`."""
 
     def __init__(self, url: str, *, timeout: float = TIMEOUT_SECONDS) -> None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # an unmatched bracket: "Invalid IPv6 URL"
+            parts = urlsplit("")
         if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
             raise InvalidInput(
                 f"{SMTP_URL_ENV}: {_redacted(url)!r} is not an SMTP URL (expected "
@@ -89,8 +93,7 @@ class SmtpSender:
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             detail = "; ".join(
-                f"{who}: {code} {_text(reply)}"
-                for who, (code, reply) in exc.recipients.items()
+                _reply(code, reply) for code, reply in exc.recipients.values()
             )
             raise DeliveryRefused(
                 f"{self.via} refused the recipient ({detail})",
@@ -104,7 +107,7 @@ class SmtpSender:
             ) from None
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
             raise DeliveryRefused(
-                f"{self.via} refused the message ({exc.smtp_code} {_text(exc.smtp_error)})",
+                f"{self.via} refused the message ({_reply(exc.smtp_code, exc.smtp_error)})",
                 permanent=exc.smtp_code >= 500,
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
@@ -115,8 +118,9 @@ class SmtpSender:
                 "the letters stay queued"
             ) from None
         if refused:  # only some recipients refused; a letter has one, so unreachable
+            detail = "; ".join(_reply(code, reply) for code, reply in refused.values())
             raise DeliveryRefused(
-                f"{self.via} refused {', '.join(refused)}", permanent=True
+                f"{self.via} refused the recipient ({detail})", permanent=True
             )
 
 
@@ -165,10 +169,34 @@ def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
 
 
+# RFC 3463 enhanced status codes (class.subject.detail) and what they mean, in our words.
+_ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+REASONS = {
+    "1.1": "no such mailbox",
+    "1.2": "no such mail domain",
+    "1.3": "the address is malformed",
+    "1.6": "the mailbox has moved",
+    "1.10": "the domain accepts no mail",
+    "2.1": "the mailbox is disabled",
+    "2.2": "the mailbox is full",
+    "2.3": "the message is larger than the mailbox accepts",
+    "3.4": "the message is too big",
+    "7.1": "delivery not authorised",
+}
+
+
+def _reply(code: int, reply: bytes | str) -> str:
+    """A server's reply as it may be stored with a letter for ever: its code, its enhanced
+    status code and a reason in our words. Never the server's own text, which often repeats
+    the address it refused ("550 5.1.1 <name@example.org>: User unknown")."""
+    found = _ENHANCED.search(_text(reply))
+    reason = REASONS.get(f"{found[2]}.{found[3]}") if found else None
+    reason = reason or (
+        "refused for good" if code >= 500 else "refused for now; try again later"
+    )
+    return f"{code} {found[0]}: {reason}" if found else f"{code}: {reason}"
+
+
 def _redacted(url: str) -> str:
     """The URL without its password, for error messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    return redact_url(url)

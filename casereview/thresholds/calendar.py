@@ -246,6 +246,15 @@ class WorkingDayCalendar:
 
     def due(self, start: date, rule: Rule) -> Due:
         """The due date for `rule` from `start`, with the days counted and skipped."""
+        try:
+            return self._count(start, rule)
+        except OverflowError:  # past 9999-12-31, or more days than a timedelta holds
+            raise InvalidInput(
+                f"{rule} from {start.isoformat()} is beyond the last date this calendar "
+                f"can count to ({date.max.isoformat()})"
+            ) from None
+
+    def _count(self, start: date, rule: Rule) -> Due:
         if rule.working:
             counted: list[date] = []
             skipped: list[Skipped] = []

@@ -23,7 +23,7 @@ from casereview.notifications.sender import (
     sender_from_env,
 )
 from casereview.projections.runner import Projector
-from tests.smtp_server import REFUSED, Server, free_port
+from tests.smtp_server import ECHOED, REFUSED, Server, free_port
 
 BY = "tester"
 CASE_TEAM = "asb-case-review@birmingham.invalid"
@@ -230,6 +230,52 @@ def test_refused_recipient_is_recorded_and_the_batch_goes_on(
     assert refused.state == "queued"
     assert refused.retry_after == now + timedelta(days=1)
     assert len(smtp.handler.messages) == 2
+
+
+def stored_failures(service, hex_id):
+    """The LetterDeliveryFailed events of one letter, as stored, and their stored bytes."""
+    stored = service.app.recorder.select_events(UUID(hex_id))
+    failed = [s for s in stored if s.topic == "casereview:LetterDeliveryFailed"]
+    return [service.app.mapper.to_domain_event(s) for s in failed], [
+        bytes(s.state) for s in failed
+    ]
+
+
+@pytest.mark.parametrize("address", [REFUSED, ECHOED])
+def test_a_refused_recipient_is_recorded_with_the_reply_code_and_not_the_address(
+    letters_service, projector, smtp, address
+):
+    acknowledged_cases(letters_service, 1, email=address)
+    now = letters_service.app.clock()
+
+    result = flush(letters_service, projector, SmtpSender(smtp.url), now=now, by=BY)
+
+    (event,), (state,) = stored_failures(letters_service, result.failed[0])
+    assert "550 5.1.1" in event.error and "refused the recipient" in event.error
+    assert address not in event.error and "@" not in event.error
+    assert address.encode() not in state and address.split("@")[0].encode() not in state
+
+
+def test_an_error_that_names_the_recipient_is_stored_without_them(
+    letters_service, projector
+):
+    from casereview.notifications.sender import DeliveryRefused
+
+    class Refusing:
+        via = "fake:"
+
+        def send(self, message):
+            raise DeliveryRefused(f"cannot deliver to {message['To']}", permanent=True)
+
+    acknowledged_cases(letters_service, 1)
+    now = letters_service.app.clock()
+
+    result = flush(letters_service, projector, Refusing(), now=now, by=BY)
+
+    (event,), (state,) = stored_failures(letters_service, result.failed[0])
+    assert "applicant0@example.invalid" not in event.error
+    assert b"applicant0@example.invalid" not in state
+    assert event.error.startswith("cannot deliver to ")
 
 
 def test_a_claim_left_by_a_crash_is_retried_only_once_it_is_stale(

@@ -351,3 +351,21 @@ def test_adding_then_counting_working_days_gives_n_back(start, n):
     assert CALENDAR.working_days_between(start, due.due_on) == n
     assert len(due.counted) == n
     assert n == 0 or CALENDAR.is_working_day(due.due_on)
+
+
+@pytest.mark.parametrize(
+    ("start", "rule"),
+    [
+        (date(9999, 12, 30), Rule(28, "calendar")),
+        (date(9999, 12, 30), Rule(2, "calendar", roll_forward=True)),
+        (date(9999, 12, 30), Rule(2, "working")),
+        (date(2026, 1, 1), Rule(10**12, "calendar")),
+    ],
+)
+def test_due_date_is_bad_input_when_beyond_the_last_date_a_date_can_hold(start, rule):
+    calendar = WorkingDayCalendar("england", {}, "test")  # no coverage limit
+
+    with pytest.raises(InvalidInput, match="beyond the last date") as caught:
+        calendar.due(start, rule)
+
+    assert "9999-12-31" in str(caught.value) and str(rule) in str(caught.value)
