@@ -111,14 +111,14 @@ class Application:
 
 
 def shipped_areas() -> list[str]:
-    from casereview.policies import SHIPPED_POLICIES, PolicyBook
+    from casereview.adapters.policy_files import SHIPPED_POLICIES, PolicyBook
 
     return PolicyBook.load(SHIPPED_POLICIES).areas()
 
 
 def shipped_bodies() -> dict[str, tuple[str, ...]]:
     """Each shipped area's relevant bodies (the agencies whose complaints count)."""
-    from casereview.policies import SHIPPED_POLICIES, PolicyBook
+    from casereview.adapters.policy_files import SHIPPED_POLICIES, PolicyBook
 
     book = PolicyBook.load(SHIPPED_POLICIES)
     return {

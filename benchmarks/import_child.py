@@ -50,10 +50,10 @@ def main() -> None:
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args()
 
+    from casereview.adapters.policy_files import SHIPPED_POLICIES
     from casereview.bootstrap import build_service, parse_store_url
     from casereview.import_writer import ProcessWriter
     from casereview.importer import RejectFile, import_complaints
-    from casereview.policies import SHIPPED_POLICIES
 
     writer_peak = {"kb": 0}
     close = ProcessWriter.close

@@ -74,8 +74,8 @@ from benchmarks.generate import (  # noqa: E402
 
 if TYPE_CHECKING:
     from casereview.bootstrap import Store
-    from casereview.commands import CaseService
     from casereview.domain.case import Case
+    from casereview.services.cases import CaseService
 
 CLOCK_START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 """The benchmark's clock starts here and ticks with real time: every generated date (April
@@ -248,8 +248,8 @@ def ticking_clock() -> Callable[[], datetime]:
 
 
 def open_service(url: str) -> tuple[Store, CaseService]:
+    from casereview.adapters.policy_files import SHIPPED_POLICIES
     from casereview.bootstrap import build_service, parse_store_url
-    from casereview.policies import SHIPPED_POLICIES
 
     store = parse_store_url(url)
     return store, build_service(store, SHIPPED_POLICIES, clock=ticking_clock())
@@ -480,7 +480,7 @@ def new_case(
     *,
     check_ref: bool = True,
 ) -> Case:
-    from casereview.application import new_person_id
+    from casereview.adapters.eventstore import new_person_id
     from casereview.domain.case import Case
     from casereview.domain.personal import Person
 
@@ -596,8 +596,8 @@ def schedule_deadlines(
     """`count` open deadlines as FollowUp schedules them (each area's longest timescale,
     counted on its nation's calendar), started in the last few days so that only `due` of
     them, started two months ago, have a reminder or breach to record today."""
-    from casereview.deadlines import remind_on
     from casereview.domain.deadline import Deadline
+    from casereview.services.followup import remind_on
     from casereview.thresholds.calendar import Rule
 
     rng = random.Random(f"{SEED}/deadlines")
@@ -752,9 +752,9 @@ def bench_store(
     phases: Phases,
     batch_size: int,
 ) -> dict[str, Any]:
-    from casereview.checks import check_deadlines
     from casereview.projections.runner import Projector
-    from casereview.simulate import simulate
+    from casereview.services.overdue import check_deadlines
+    from casereview.services.simulation import simulate
     from casereview.thresholds.rules import decide
 
     name = target.kind

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
+from casereview.adapters.ledger import RECORDER_TOPICS
 from casereview.domain.errors import InvalidInput
-from casereview.ledger import RECORDER_TOPICS
-from casereview.redaction import redact, redact_url, url_secrets
+from casereview.services.redaction import redact, redact_url, url_secrets
 
 if TYPE_CHECKING:
-    from casereview.commands import CaseService
+    from casereview.services.cases import CaseService
 
 DEFAULT_DB = "sqlite:///casereview.db"
 
@@ -151,11 +151,15 @@ def build_service(
     store: Store, policies_dir: Path, clock: Callable[[], datetime] = system_clock
 ) -> CaseService:
     """The CaseService over this store, with the procedures of `policies_dir`."""
-    from casereview.application import CaseReviews
-    from casereview.calendars import OVERRIDES_FILE, calendar_for, load_overrides
-    from casereview.commands import CaseService
+    from casereview.adapters.eventstore import CaseReviews
+    from casereview.adapters.holidays import (
+        OVERRIDES_FILE,
+        calendar_for,
+        load_overrides,
+    )
+    from casereview.adapters.policy_files import PolicyBook
     from casereview.notifications.compose import Composer
-    from casereview.policies import PolicyBook
+    from casereview.services.cases import CaseService
 
     policies = PolicyBook.load(policies_dir)
     overrides = load_overrides(policies_dir / OVERRIDES_FILE)

@@ -21,7 +21,7 @@ import click
 from casereview import __version__
 
 if TYPE_CHECKING:  # kept out of start-up
-    from casereview.commands import CaseService
+    from casereview.services.cases import CaseService
 
 
 class Config:
@@ -37,7 +37,7 @@ class Config:
     def policies(self) -> Path:
         if self.policies_dir is not None:
             return self.policies_dir
-        from casereview.policies import SHIPPED_POLICIES
+        from casereview.adapters.policy_files import SHIPPED_POLICIES
 
         return SHIPPED_POLICIES
 
@@ -357,7 +357,7 @@ def report(
 ) -> int:
     """Say on stderr what went wrong, without any password; the exit code of CONTRACT.md."""
     from casereview.domain.errors import CaseReviewError
-    from casereview.redaction import redact
+    from casereview.services.redaction import redact
 
     def say(text: str) -> None:
         click.echo(printable(redact(text, secrets)), err=True)
@@ -449,7 +449,7 @@ def _damage(exc: BaseException) -> str | None:
 
 def _secrets(config: Config | None) -> tuple[str, ...]:
     """The passwords this run was given: the store's and the SMTP server's."""
-    from casereview.redaction import url_secrets
+    from casereview.services.redaction import url_secrets
 
     urls = [os.environ.get("CASEREVIEW_SMTP_URL", "")]
     if config is not None:

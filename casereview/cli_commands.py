@@ -371,7 +371,7 @@ def threshold_decide(
         casereview threshold decide GOSPORT-2026-0002 --discretion met --reason "Repeat victim"
     """
     from casereview.domain.errors import InvalidInput
-    from casereview.views import threshold_view
+    from casereview.services.views import threshold_view
 
     if discretion and not reason:
         raise InvalidInput(

@@ -1,5 +1,5 @@
 """`casereview log verify` and `log checkpoint`: check the tamper-evident event log
-(casereview.ledger) and pin it with signed checkpoints (casereview.checkpoint). Both open the
+(casereview.adapters.ledger) and pin it with signed checkpoints (casereview.adapters.checkpoint). Both open the
 store to read only: they never create a table, backfill a chain or write a row."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import click
 from casereview.cli import Config, cli, emit, json_option, pass_config
 
 if TYPE_CHECKING:
-    from casereview.ledger import ChainedRecorder, Expectation, LogReport
+    from casereview.adapters.ledger import ChainedRecorder, Expectation, LogReport
 
 LOG_NOT_INTACT_EXIT = 3
 """Exit code when the log fails verification (CONTRACT.md: a rule of the process refuses it)."""
@@ -29,8 +29,8 @@ def log() -> None:
 
 @contextmanager
 def reading(cfg: Config) -> Iterator[ChainedRecorder]:
-    from casereview.application import CaseReviews
-    from casereview.ledger import reading_log
+    from casereview.adapters.eventstore import CaseReviews
+    from casereview.adapters.ledger import reading_log
 
     with reading_log(cfg.store.env, CaseReviews.name) as recorder:
         yield recorder
@@ -78,14 +78,14 @@ def log_verify(
         casereview log verify --checkpoint published-checkpoints.jsonl
         casereview log verify --expect-head 1234:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
     """
-    from casereview.checkpoint import (
+    from casereview.adapters.checkpoint import (
         load_key,
         parse_expect_head,
         read_checkpoints,
         signed_expectations,
     )
+    from casereview.adapters.ledger import verify_log
     from casereview.domain.errors import InvalidInput
-    from casereview.ledger import verify_log
 
     if checkpoint_file is not None and expect_head is not None:
         raise InvalidInput(
@@ -193,9 +193,9 @@ def log_checkpoint(cfg: Config, as_json: bool, append_to: Path | None) -> None:
         casereview log checkpoint --append checkpoints.jsonl
         CASEREVIEW_CHECKPOINT_KEY=... casereview --db postgresql://... log checkpoint --json
     """
-    from casereview.checkpoint import load_key, sign
+    from casereview.adapters.checkpoint import load_key, sign
+    from casereview.adapters.ledger import verify_log
     from casereview.domain.errors import RuleViolation
-    from casereview.ledger import verify_log
 
     with reading(cfg) as recorder:
         key = load_key(cfg.store.env, os.environ, create=True)

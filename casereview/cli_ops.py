@@ -10,7 +10,7 @@ import click
 from casereview.cli import DATE, Config, cli, emit, json_option, pass_config
 
 if TYPE_CHECKING:
-    from casereview.notifications.sender import Sender
+    from casereview.adapters.mail import Sender
 
 
 @cli.group()
@@ -33,8 +33,8 @@ def deadlines_check(cfg: Config, today: date | None, as_json: bool) -> None:
     Example:
         casereview deadlines check --json
     """
-    from casereview.checks import check_deadlines
     from casereview.domain.errors import InvalidInput
+    from casereview.services.overdue import check_deadlines
 
     real = cfg.service.today()
     if today is not None and today > real:
@@ -107,7 +107,7 @@ def deadlines_list(
 def _sender(cfg: Config) -> Sender:
     import os
 
-    from casereview.notifications.sender import sender_from_env
+    from casereview.adapters.mail import sender_from_env
     from casereview.scheduler import default_outbox
 
     return sender_from_env(os.environ, default_outbox(cfg.store))

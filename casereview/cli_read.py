@@ -68,9 +68,9 @@ def case_show(cfg: Config, ref: str, as_at: str | None, as_json: bool) -> None:
         casereview case show GOSPORT-2026-0001 --json
         casereview case show GOSPORT-2026-0001 --as-at 2026-03-05
     """
-    from casereview.deadlines import case_deadlines
     from casereview.domain.errors import CaseNotFound
-    from casereview.views import case_view, deadline_view
+    from casereview.services.followup import case_deadlines
+    from casereview.services.views import case_view, deadline_view
 
     app = cfg.service.app
     moment = None
@@ -168,7 +168,7 @@ def case_history(cfg: Config, ref: str, as_json: bool) -> None:
     Example:
         casereview case history GOSPORT-2026-0001 --json
     """
-    from casereview.views import history_view
+    from casereview.services.views import history_view
 
     rows = history_view(*_events_and_positions(cfg, ref))
     if as_json:
@@ -183,9 +183,9 @@ def case_history(cfg: Config, ref: str, as_json: bool) -> None:
 
 def _events_and_positions(cfg: Config, ref: str) -> tuple[list[Any], dict[int, int]]:
     """A case's events and each one's position in the whole log."""
-    from casereview.application import normalise_ref
+    from casereview.adapters.eventstore import normalise_ref
+    from casereview.adapters.ledger import stream_positions
     from casereview.domain.case import case_id
-    from casereview.ledger import stream_positions
 
     app = cfg.service.app
     events = app.case_events(ref)
@@ -205,7 +205,7 @@ def case_diff(cfg: Config, ref: str, from_: str, to: str, as_json: bool) -> None
     Example:
         casereview case diff GOSPORT-2026-0001 2026-03-01 2026-03-31 --json
     """
-    from casereview.views import history_view
+    from casereview.services.views import history_view
 
     start, end = parse_moment("FROM", from_), parse_moment("TO", to)
     rows = [
@@ -344,7 +344,7 @@ def policy() -> None:
 
 
 def _book(cfg: Config) -> Any:
-    from casereview.policies import PolicyBook
+    from casereview.adapters.policy_files import PolicyBook
 
     return PolicyBook.load(cfg.policies)
 
@@ -432,8 +432,8 @@ def policy_check(paths: tuple[Path, ...]) -> None:
     Example:
         casereview policy check policies/*/*.toml
     """
+    from casereview.adapters.policy_files import load_policy_file
     from casereview.domain.errors import CaseReviewError
-    from casereview.policies import load_policy_file
 
     worst: CaseReviewError | None = None
     for path in paths:
@@ -482,7 +482,7 @@ def policy_simulate(
     Example:
         casereview policy simulate gosport --proposed draft.toml --from 2026-04-01 --json
     """
-    from casereview.simulate import simulate
+    from casereview.services.simulation import simulate
     from casereview.thresholds.policy import parse_procedure
 
     slug = cfg.service.area_slug(area)
@@ -539,7 +539,7 @@ def calendar_due(
     Example:
         casereview calendar due 2026-12-21 "10 working days" --area gosport --json
     """
-    from casereview.calendars import calendar_for
+    from casereview.adapters.holidays import calendar_for
     from casereview.thresholds.calendar import Rule
 
     if area and division:

@@ -84,7 +84,7 @@ def stats(
         raise click.UsageError(
             f"give one of --json, --csv and --html, not {' and '.join(chosen)}"
         )
-    from casereview.stats import compute_stats
+    from casereview.reporting.figures import compute_stats
 
     if html_file is not None:
         _check_folder(html_file)
@@ -106,7 +106,7 @@ def stats(
     elif as_csv:
         click.echo(result.to_csv(), nl=False)
     elif html_file is not None:
-        from casereview.report import render_html
+        from casereview.reporting.html_report import render_html
 
         page = render_html(
             result, head_hash=_head_hash(cfg), produced_at=datetime.now(UTC)
@@ -144,7 +144,7 @@ def _refresh(cfg: Config) -> None:
 def _head_hash(cfg: Config) -> str | None:
     """The tamper-evident log's head, when this store keeps one."""
     try:
-        from casereview.ledger import log_head
+        from casereview.adapters.ledger import log_head
     except ImportError:
         return None
     try:

@@ -20,11 +20,11 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper
 from eventsourcing.utils import get_topic
 
+from casereview.adapters.transcoder import FastJSONTranscoder
 from casereview.domain.case import Case
 from casereview.domain.intake import ComplaintIntake
 from casereview.domain.personal import Person
 from casereview.import_writer import EventRow
-from casereview.transcoder import FastJSONTranscoder
 
 FIELDS = (
     "timestamp",

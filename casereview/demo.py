@@ -22,7 +22,7 @@ import click
 from casereview.cli import Config, cli
 
 if TYPE_CHECKING:
-    from casereview.commands import CaseService
+    from casereview.services.cases import CaseService
 
 DEMO_FOLDER = Path("casereview-demo")
 DEMO_STORE = "demo.db"
@@ -554,7 +554,7 @@ def demo(ctx: click.Context, demo_db: str | None, report: Path | None) -> None:
 
 def shown_url(url: str) -> str:
     """The store's URL as the demo prints it: without its password."""
-    from casereview.redaction import redact_url
+    from casereview.services.redaction import redact_url
 
     return redact_url(url)
 
@@ -611,7 +611,7 @@ def _rebuild(folder: Path, ours: bool) -> None:
 def _refuse_cases_of_others(service: CaseService, shown: str) -> None:
     """Refuse (exit 3) a store holding any case the demo did not record: the demo adds a
     dozen fictional cases and sends their letters, which belong in no real store."""
-    from casereview.application import translate_store_errors
+    from casereview.adapters.eventstore import translate_store_errors
     from casereview.domain.case import Case
     from casereview.domain.errors import RuleViolation
 
@@ -645,9 +645,9 @@ def _deadlines_and_letters(cfg: Config, outbox: Path) -> tuple[Any, Any, Path]:
     files in the demo's own outbox (never by email: the demo's letters are fictional)."""
     from datetime import UTC, datetime
 
-    from casereview.checks import check_deadlines
+    from casereview.adapters.mail import FolderSender
     from casereview.notifications.outbox import flush
-    from casereview.notifications.sender import FolderSender
+    from casereview.services.overdue import check_deadlines
 
     service = cfg.service
     checked = check_deadlines(
@@ -672,7 +672,7 @@ def _write_report(
 ) -> None:
     from jinja2 import Environment, select_autoescape
 
-    from casereview.views import case_view
+    from casereview.services.views import case_view
 
     env = Environment(autoescape=select_autoescape(default=True))
     page = env.from_string(REPORT).render(

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import TracebackType
 
-from casereview.application import CaseReviews, translate_store_errors
+from casereview.adapters.eventstore import CaseReviews, translate_store_errors
 from casereview.complaint_encoding import ComplaintEncoder
 from casereview.domain.case import Case
 from casereview.domain.errors import CaseNotFound, Conflict, InvalidInput, RuleViolation

@@ -147,7 +147,7 @@ class ProcessWriter:
 def serve(batches: BinaryIO, replies: BinaryIO) -> None:
     """The writer process: save each batch received, reply how it went, until the import
     closes the pipe (or dies, which closes it too)."""
-    from casereview.application import CaseReviews, translate_store_errors
+    from casereview.adapters.eventstore import CaseReviews, translate_store_errors
     from casereview.bootstrap import system_clock
 
     env = pickle.load(batches)  # noqa: S301 - sent by the import that started us

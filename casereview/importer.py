@@ -18,9 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from casereview.commands import CaseService
 from casereview.domain.errors import InvalidInput
 from casereview.import_pipeline import Pipeline, Prepared, Rejection, Row
+from casereview.services.cases import CaseService
 
 COLUMNS = (
     "case_ref",

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from casereview.bootstrap import Store
 
 if TYPE_CHECKING:
-    from casereview.commands import CaseService
     from casereview.projections.runner import Projector
+    from casereview.services.cases import CaseService
 
 # The key of the PostgreSQL advisory lock held by the running scheduler.
 SCHEDULER_LOCK_KEY = 0x53434845
@@ -108,9 +108,9 @@ class Ticker:
         )
 
     def __call__(self) -> None:
-        from casereview.checks import check_deadlines
         from casereview.domain.errors import CaseReviewError
         from casereview.notifications.outbox import flush
+        from casereview.services.overdue import check_deadlines
 
         try:
             today = self.service.today()
@@ -125,7 +125,7 @@ class Ticker:
                 self.service, self.projector, self.sender, now=self.now(), by=self.by
             )
         except CaseReviewError as exc:  # the next tick tries again
-            from casereview.redaction import redact
+            from casereview.services.redaction import redact
 
             say(f"tick failed: {redact(str(exc))}")
             return

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from casereview.policies import SHIPPED_POLICIES
+from casereview.adapters.policy_files import SHIPPED_POLICIES
 
 PG_BASE = os.environ.get(
     "CASEREVIEW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test"

@@ -16,8 +16,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from casereview.commands import CaseService
 from casereview.domain.case import OPEN_ACTION_STATES, Case
+from casereview.services.cases import CaseService
 
 TODAY = date(2026, 11, 20)
 FIRST_DAY = date(2026, 1, 1)

@@ -1,6 +1,6 @@
 """Letters rendered from the Jinja2 templates in `templates/`, one per recipient.
 
-`Composer` implements the `LetterComposer` protocol of casereview.deadlines: after each case
+`Composer` implements the `LetterComposer` protocol of casereview.services.followup: after each case
 command, `for_step` returns the letters the new step calls for, and they are saved in the same
 transaction as the case. Each letter is rendered once, here, and stored with its template name,
 `TEMPLATE_VERSION` and a hash of its content, so what someone was told can be shown years
@@ -131,7 +131,7 @@ def _addressed(person: Person) -> tuple[str, str | None]:
 
 
 def _default_calendar(nation: str) -> WorkingDayCalendar:
-    from casereview.calendars import calendar_for
+    from casereview.adapters.holidays import calendar_for
 
     return calendar_for(nation)
 

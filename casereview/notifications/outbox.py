@@ -36,7 +36,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from casereview.application import translate_store_errors
+from casereview.adapters.eventstore import translate_store_errors
+from casereview.adapters.mail import LETTER_HEADER, DeliveryRefused, Sender
 from casereview.domain.errors import (
     CaseReviewError,
     Conflict,
@@ -44,11 +45,10 @@ from casereview.domain.errors import (
     ServiceUnavailable,
 )
 from casereview.domain.letter import Letter
-from casereview.notifications.sender import LETTER_HEADER, DeliveryRefused, Sender
 
 if TYPE_CHECKING:
-    from casereview.commands import CaseService
     from casereview.projections.runner import Projector
+    from casereview.services.cases import CaseService
 
 STALE_CLAIM = timedelta(minutes=10)
 FIRST_RETRY = timedelta(minutes=1)

@@ -46,7 +46,7 @@ from casereview.projections.tables import DIGESTED, POSITION_NAME, make_tables
 from casereview.projections.tracking import READS as TRACKING_READS
 
 if TYPE_CHECKING:
-    from casereview.application import CaseReviews
+    from casereview.adapters.eventstore import CaseReviews
 
 TOPICS: tuple[str, ...] = tuple(
     get_topic(cls) for cls in (*CASE_EVENTS, *DEADLINE_EVENTS, *LETTER_EVENTS)

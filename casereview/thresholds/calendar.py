@@ -5,7 +5,7 @@ start date is day 0 and never counted; the first working day after it is day 1; 
 date is day N. Calendar days: due = start + N, moved to the next working day only when
 the timescale says `roll_forward = true`.
 
-Pure: the bank holidays arrive as data (built at the edge by `casereview.calendars`);
+Pure: the bank holidays arrive as data (built at the edge by `casereview.adapters.holidays`);
 nothing here reads files, the clock or the `holidays` package.
 """
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from casereview.adapters.policy_files import SHIPPED_POLICIES
 from casereview.bootstrap import build_service, parse_store_url
-from casereview.policies import SHIPPED_POLICIES
 
 
 def log_size(db_url: str) -> int:

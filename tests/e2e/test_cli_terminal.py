@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from casereview.adapters.policy_files import SHIPPED_POLICIES
 from casereview.bootstrap import build_service, parse_store_url
 from casereview.cli import printable
-from casereview.policies import SHIPPED_POLICIES
 
 HOSTILE = "Eve\x1b]0;pwned\x07 \x1b[2J\u202eevil\x9b"
 

@@ -13,8 +13,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from casereview.checkpoint import KEY_ENV, Checkpoint, signed_message
 
+from casereview.adapters.checkpoint import KEY_ENV, Checkpoint, signed_message
 from tests.e2e.test_cli_lifecycle import add, receive
 from tests.integration.test_ledger import (
     origin_table,

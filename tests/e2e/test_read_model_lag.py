@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from casereview.adapters.policy_files import SHIPPED_POLICIES
 from casereview.bootstrap import build_service, parse_store_url
 from casereview.domain.personal import Person
-from casereview.policies import SHIPPED_POLICIES
 from casereview.projections.runner import Projector
 
 AGENCY = "Gosport Borough Council"

@@ -12,7 +12,7 @@ from govuk_bank_holidays.bank_holidays import BankHolidays
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casereview.calendars import calendar_for, load_overrides
+from casereview.adapters.holidays import calendar_for, load_overrides
 from casereview.domain.errors import InvalidInput
 from casereview.thresholds.calendar import Rule, Skipped
 

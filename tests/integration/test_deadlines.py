@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 
 from casereview.bootstrap import parse_store_url
-from casereview.checks import check_deadlines
-from casereview.deadlines import case_deadlines
 from casereview.domain.deadline import Deadline
 from casereview.projections.runner import Projector
+from casereview.services.followup import case_deadlines
+from casereview.services.overdue import check_deadlines
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from casereview.commands import CaseService
 from casereview.domain.case import CASE_EVENTS, Case, case_id
 from casereview.domain.errors import Conflict, DecisionAlreadyStands
 from casereview.domain.personal import Person
+from casereview.services.cases import CaseService
 from casereview.thresholds.policy import Procedure
 
 APPLICANT = "Zelda Quigley"
@@ -235,7 +235,7 @@ def test_second_writer_gets_an_integrity_error_and_the_log_keeps_the_first(
 def test_second_writer_gets_conflict_exit_5_when_store_errors_are_translated(
     service, service_factory
 ):
-    from casereview.application import translate_store_errors
+    from casereview.adapters.eventstore import translate_store_errors
 
     ref = receive(service)
     other = service_factory()

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 import casereview.import_pipeline as pipeline
-from casereview.commands import CaseService
+from casereview.adapters.ledger import verify_log
 from casereview.domain.errors import ServiceUnavailable
 from casereview.import_writer import ProcessWriter, ThreadWriter
 from casereview.importer import import_complaints
-from casereview.ledger import verify_log
+from casereview.services.cases import CaseService
 
 HEADER = "case_ref,agency,agency_ref,incident_on,reported_on,hate,summary\n"
 BY = "importer"
@@ -185,8 +185,8 @@ def test_a_writer_process_that_dies_stops_the_import_and_a_rerun_completes_it(
 
 
 def test_an_in_memory_store_is_saved_on_a_thread(tmp_path: Path) -> None:
+    from casereview.adapters.policy_files import SHIPPED_POLICIES
     from casereview.bootstrap import build_service, parse_store_url
-    from casereview.policies import SHIPPED_POLICIES
     from tests.conftest import FixedClock
 
     memory = build_service(parse_store_url("sqlite://"), SHIPPED_POLICIES, FixedClock())

@@ -24,15 +24,11 @@ from eventsourcing.utils import get_topic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import casereview.adapters.ledger_postgres
+import casereview.adapters.ledger_sqlite
 import casereview.cli_log  # registers `log` until cli.py imports it
-import casereview.ledger_postgres
-import casereview.ledger_sqlite
-from casereview.application import CaseReviews
-from casereview.bootstrap import ddl_lock, parse_store_url
-from casereview.cli import cli
-from casereview.commands import CaseService
-from casereview.domain.errors import Conflict
-from casereview.ledger import (
+from casereview.adapters.eventstore import CaseReviews
+from casereview.adapters.ledger import (
     APPEND_ONLY_MESSAGE,
     GENESIS,
     RECORDER_TOPICS,
@@ -43,8 +39,12 @@ from casereview.ledger import (
     next_chain,
     verify_log,
 )
-from casereview.ledger_postgres import ChainedPostgresApplicationRecorder
-from casereview.ledger_sqlite import ChainedSQLiteApplicationRecorder
+from casereview.adapters.ledger_postgres import ChainedPostgresApplicationRecorder
+from casereview.adapters.ledger_sqlite import ChainedSQLiteApplicationRecorder
+from casereview.bootstrap import ddl_lock, parse_store_url
+from casereview.cli import cli
+from casereview.domain.errors import Conflict
+from casereview.services.cases import CaseService
 from tests.conftest import PG_BASE, FixedClock
 
 BY = "officer-1"
@@ -479,8 +479,8 @@ def test_a_store_written_before_the_chain_is_backfilled_on_first_use_and_verifie
     db_url, service_factory, monkeypatch
 ):
     # Small batches, so the backfill and the walk both go past a batch boundary.
-    monkeypatch.setattr(casereview.ledger_sqlite, "BATCH_SIZE", 3)
-    monkeypatch.setattr(casereview.ledger_postgres, "BATCH_SIZE", 3)
+    monkeypatch.setattr(casereview.adapters.ledger_sqlite, "BATCH_SIZE", 3)
+    monkeypatch.setattr(casereview.adapters.ledger_postgres, "BATCH_SIZE", 3)
     plain = plain_app(db_url)
     try:
         ref = plain.receive_application(

@@ -11,15 +11,15 @@ from uuid import UUID
 
 import pytest
 
-from casereview.application import translate_store_errors
+from casereview.adapters.eventstore import translate_store_errors
+from casereview.adapters.mail import FolderSender
 from casereview.bootstrap import parse_store_url
-from casereview.deadlines import case_deadlines
 from casereview.domain.errors import Conflict
 from casereview.domain.letter import Letter
 from casereview.notifications.compose import TEMPLATE_VERSION, Composer
 from casereview.notifications.outbox import flush
-from casereview.notifications.sender import FolderSender
 from casereview.projections.runner import Projector
+from casereview.services.followup import case_deadlines
 from casereview.thresholds.rules import DISCRETION_REMINDER
 
 BY = "tester"

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from casereview.domain.errors import InvalidInput
-from casereview.policies import (
+from casereview.adapters.policy_files import (
     SHIPPED_POLICIES,
     PolicyBook,
     UnknownArea,
     load_policy_file,
 )
+from casereview.domain.errors import InvalidInput
 from casereview.thresholds.policy import (
     PolicyError,
     PolicyStricterThanAct,

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from casereview.commands import CaseService
 from casereview.domain.case import CASE_EVENTS
 from casereview.domain.deadline import DEADLINE_EVENTS, Deadline
 from casereview.domain.letter import LETTER_EVENTS, Letter
@@ -20,6 +19,7 @@ from casereview.projections.apply import READS as CASE_READS
 from casereview.projections.decode import OWN, Change, Decoder
 from casereview.projections.runner import TOPICS
 from casereview.projections.tracking import READS as TRACKING_READS
+from casereview.services.cases import CaseService
 from tests.integration.test_projections import (
     BY,
     TEXTS,

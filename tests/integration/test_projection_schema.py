@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import delete, inspect, select
 
 from casereview.bootstrap import parse_store_url
-from casereview.commands import CaseService
 from casereview.projections import tables
 from casereview.projections.runner import Projector
+from casereview.services.cases import CaseService
 
 BY = "tester"
 

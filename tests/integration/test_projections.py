@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select, update
 
 from casereview.bootstrap import parse_store_url
-from casereview.commands import CaseService
 from casereview.domain.errors import ServiceUnavailable
 from casereview.projections.runner import TOPICS, Projector
 from casereview.projections.tables import DIGESTED
+from casereview.services.cases import CaseService
 
 BY = "tester"
 NAME = "Zebedee Quartermaine"

@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from casereview.application import CaseReviews
+from casereview.adapters.eventstore import CaseReviews
+from casereview.adapters.policy_files import SHIPPED_POLICIES
 from casereview.bootstrap import Store, build_service, parse_store_url
-from casereview.commands import CaseService
 from casereview.domain.case import Case
-from casereview.policies import SHIPPED_POLICIES
 from casereview.projections.runner import Projector
+from casereview.services.cases import CaseService
 from tests.conftest import BACKENDS, PG_BASE, FixedClock, drop_schema
 from tests.scenarios import Step, intended_steps, run_steps
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from casereview.cli import cli
-from casereview.simulate import simulate
+from casereview.services.simulation import simulate
 from casereview.thresholds.policy import parse_procedure
 
 PROPOSAL = """schema = 1

@@ -12,16 +12,16 @@ from uuid import UUID
 
 import pytest
 
-from casereview.application import translate_store_errors
-from casereview.bootstrap import parse_store_url
-from casereview.domain.errors import InvalidInput, ServiceUnavailable
-from casereview.notifications.compose import Composer
-from casereview.notifications.outbox import STALE_CLAIM, flush
-from casereview.notifications.sender import (
+from casereview.adapters.eventstore import translate_store_errors
+from casereview.adapters.mail import (
     FolderSender,
     SmtpSender,
     sender_from_env,
 )
+from casereview.bootstrap import parse_store_url
+from casereview.domain.errors import InvalidInput, ServiceUnavailable
+from casereview.notifications.compose import Composer
+from casereview.notifications.outbox import STALE_CLAIM, flush
 from casereview.projections.runner import Projector
 from tests.smtp_server import ECHOED, REFUSED, Server, free_port
 
@@ -259,7 +259,7 @@ def test_a_refused_recipient_is_recorded_with_the_reply_code_and_not_the_address
 def test_an_error_that_names_the_recipient_is_stored_without_them(
     letters_service, projector
 ):
-    from casereview.notifications.sender import DeliveryRefused
+    from casereview.adapters.mail import DeliveryRefused
 
     class Refusing:
         via = "fake:"

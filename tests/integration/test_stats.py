@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from casereview.bootstrap import parse_store_url
-from casereview.commands import CaseService
 from casereview.projections.runner import Projector
-from casereview.report import render_html
-from casereview.stats import compute_stats, period_for, spread
+from casereview.reporting.figures import compute_stats, period_for, spread
+from casereview.reporting.html_report import render_html
+from casereview.services.cases import CaseService
 
 BY = "tester"
 TODAY = date(2026, 11, 20)  # the FixedClock's day

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from casereview.checkpoint import Checkpoint, parse_expect_head, sign, signed_message
 
+from casereview.adapters.checkpoint import (
+    Checkpoint,
+    parse_expect_head,
+    sign,
+    signed_message,
+)
 from casereview.domain.errors import InvalidInput
 
 KEY = b"0123456789abcdef0123456789abcdef"

@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
+from casereview.adapters.policy_files import SHIPPED_POLICIES, load_policy_file
 from casereview.domain.values import Complaint
-from casereview.policies import SHIPPED_POLICIES, load_policy_file
 from casereview.thresholds.policy import ACT_DEFAULT, Procedure, Route, Threshold
 from casereview.thresholds.rules import (
     ACT_WINDOW,

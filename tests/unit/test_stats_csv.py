@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from casereview.stats import Figures, Stats, period_for
+from casereview.reporting.figures import Figures, Stats, period_for
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example","x")',

@@ -12,10 +12,10 @@ from eventsourcing.persistence import JSONTranscoder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casereview.application import CaseReviews
+from casereview.adapters.eventstore import CaseReviews
+from casereview.adapters.transcoder import FastJSONTranscoder
 from casereview.domain.case import Case
 from casereview.domain.personal import Person, Personal
-from casereview.transcoder import FastJSONTranscoder
 
 
 def pair() -> tuple[JSONTranscoder, FastJSONTranscoder]:

@@ -1,7 +1,7 @@
 """Checkpoints: a signed statement of the event log's position, head and time, kept outside
 the database.
 
-The chain (`casereview.ledger`) shows a change to any stored event, but not a log cut off at
+The chain (`casereview.adapters.ledger`) shows a change to any stored event, but not a log cut off at
 its end, nor one whose chain was rebuilt by someone who could rewrite the tables. A checkpoint
 pins the log as it was: `casereview log checkpoint` verifies the log, then signs
 
@@ -39,8 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from casereview.adapters.ledger import Expectation
 from casereview.domain.errors import InvalidInput, RuleViolation
-from casereview.ledger import Expectation
 
 KEY_ENV = "CASEREVIEW_CHECKPOINT_KEY"
 KEY_FILE_SUFFIX = ".checkpoint-key"

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate
 
-from casereview.application import CaseReviews, new_person_id
-from casereview.calendars import calendar_for
-from casereview.deadlines import FollowUp, LetterComposer
+from casereview.adapters.eventstore import CaseReviews, new_person_id
+from casereview.adapters.holidays import calendar_for
 from casereview.domain.case import Case
 from casereview.domain.dates import check_ahead, check_past
 from casereview.domain.personal import Person, Personal
 from casereview.domain.text import check_optional, check_text
+from casereview.services.followup import FollowUp, LetterComposer
 from casereview.thresholds.calendar import Rule, WorkingDayCalendar
 from casereview.thresholds.policy import Procedure
 from casereview.thresholds.rules import Decision

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 
-from casereview.csv_safe import safe_row
+from casereview.adapters.csv_safe import safe_row
 from casereview.domain.values import APPLICANT_KINDS
 from casereview.projections.db import unavailable_as_error
 

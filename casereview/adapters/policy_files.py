@@ -16,7 +16,7 @@ from casereview.thresholds.policy import PolicyError, Procedure, parse_procedure
 
 
 def _shipped() -> Path:
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the casereview package
     installed = here / "_policies"  # packaged copy inside an installed wheel
     return installed if installed.is_dir() else here.parent / "policies"
 

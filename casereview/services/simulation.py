@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from casereview.commands import CaseService
 from casereview.domain.case import Case
 from casereview.domain.errors import RuleViolation
+from casereview.services.cases import CaseService
 from casereview.thresholds.policy import Procedure
 from casereview.thresholds.rules import decide
 

@@ -14,14 +14,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from casereview.application import translate_store_errors
-from casereview.deadlines import LetterComposer, load_deadline
+from casereview.adapters.eventstore import translate_store_errors
 from casereview.domain.deadline import Deadline
 from casereview.domain.errors import Conflict
+from casereview.services.followup import LetterComposer, load_deadline
 
 if TYPE_CHECKING:
-    from casereview.commands import CaseService
     from casereview.projections.runner import Projector
+    from casereview.services.cases import CaseService
     from casereview.thresholds.policy import Procedure
 
 

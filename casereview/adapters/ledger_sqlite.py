@@ -1,7 +1,7 @@
 """The chained SQLite recorder: `stored_events` plus `event_chain` and `event_chain_origin`,
 append-only by triggers.
 
-See `casereview.ledger` for the chain. Writers are serialised by SQLite's write lock, which the
+See `casereview.adapters.ledger` for the chain. Writers are serialised by SQLite's write lock, which the
 library's transaction holds from the events' INSERT on, so the previous chain value read after
 it is the latest one.
 
@@ -25,7 +25,7 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
 )
 
-from casereview.ledger import (
+from casereview.adapters.ledger import (
     APPEND_ONLY_MESSAGE,
     BATCH_SIZE,
     GENESIS,

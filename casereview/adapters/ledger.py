@@ -1,7 +1,7 @@
 """The tamper-evident event log: a SHA-256 chain over every stored event.
 
 Every stored event gets a chain value, written by the recorder in the same transaction as the
-event (`casereview.ledger_sqlite`, `casereview.ledger_postgres`)::
+event (`casereview.adapters.ledger_sqlite`, `casereview.adapters.ledger_postgres`)::
 
     chain(first)  = SHA-256(GENESIS_BYTES + canonical(first event))
     chain(next)   = SHA-256(bytes.fromhex(chain(previous)) + canonical(next event))
@@ -35,7 +35,7 @@ chain row says which position the event after the gap was chained onto.
 
 No chain can show that events were cut off its end, or that someone who could rewrite the
 tables rebuilt the whole chain over a changed log. The head (the last chain value) pins the
-log: `casereview.checkpoint` signs (position, head, time) with a key kept outside the database,
+log: `casereview.adapters.checkpoint` signs (position, head, time) with a key kept outside the database,
 and `verify_log(expected=...)` fails when the log up to a checkpoint's position is not the one
 it pinned.
 
@@ -89,8 +89,8 @@ NEVER_RECHAINED = (
 )
 
 RECORDER_TOPICS = {
-    "eventsourcing.sqlite": "casereview.ledger_sqlite:ChainedSQLiteApplicationRecorder",
-    "eventsourcing.postgres": "casereview.ledger_postgres:ChainedPostgresApplicationRecorder",
+    "eventsourcing.sqlite": "casereview.adapters.ledger_sqlite:ChainedSQLiteApplicationRecorder",
+    "eventsourcing.postgres": "casereview.adapters.ledger_postgres:ChainedPostgresApplicationRecorder",
 }
 """APPLICATION_RECORDER_TOPIC for each PERSISTENCE_MODULE (set by bootstrap.parse_store_url)."""
 

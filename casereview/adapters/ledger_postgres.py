@@ -2,7 +2,7 @@
 `<app>_event_chain_origin` in the same schema, append-only by triggers that fire ALWAYS (so a
 session with `session_replication_role = replica`, which skips ordinary triggers, is refused too).
 
-See `casereview.ledger` for the chain. The library runs every insert as: LOCK TABLE events IN
+See `casereview.adapters.ledger` for the chain. The library runs every insert as: LOCK TABLE events IN
 EXCLUSIVE MODE, INSERT ... RETURNING notification_id, then `_fetch_ids_after_insert_events`,
 all in one transaction. The chain rows are written in that hook, so the previous chain value is
 read while the table lock serialises every writer, and a failed insert writes no chain row.
@@ -29,7 +29,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from casereview.ledger import (
+from casereview.adapters.ledger import (
     APPEND_ONLY_MESSAGE,
     BATCH_SIZE,
     GENESIS,

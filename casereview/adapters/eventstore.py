@@ -27,6 +27,8 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 
+from casereview.adapters.ledger import chained_recorder
+from casereview.adapters.transcoder import FastJSONTranscoder
 from casereview.domain.case import Case, case_id
 from casereview.domain.errors import (
     CaseNotFound,
@@ -37,8 +39,6 @@ from casereview.domain.errors import (
 from casereview.domain.personal import Person, Personal
 from casereview.domain.sequence import ReferenceSequence, sequence_id
 from casereview.domain.values import APPLICANT_KINDS
-from casereview.ledger import chained_recorder
-from casereview.transcoder import FastJSONTranscoder
 
 T = TypeVar("T")
 # Given a case just changed and how many steps it had before, the other aggregates to save.

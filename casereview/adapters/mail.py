@@ -21,7 +21,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from casereview.domain.errors import InvalidInput, ServiceUnavailable
-from casereview.redaction import redact_url
+from casereview.services.redaction import redact_url
 
 SMTP_URL_ENV = "CASEREVIEW_SMTP_URL"
 LETTER_HEADER = "X-Casereview-Letter"

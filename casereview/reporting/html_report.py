@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from casereview import __version__
-from casereview.stats import Stats
+from casereview.reporting.figures import Stats
 
 STATUTORY = (
     (
@@ -189,7 +189,7 @@ def _describe(items: Sequence[tuple[str, int]]) -> str:
 
 def _environment() -> Environment:
     return Environment(
-        loader=PackageLoader("casereview", "report_templates"),
+        loader=PackageLoader("casereview.reporting", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
