@@ -73,7 +73,7 @@ from benchmarks.generate import (  # noqa: E402
 )
 
 if TYPE_CHECKING:
-    from casereview.bootstrap import Store
+    from casereview.adapters.store import Store
     from casereview.domain.case import Case
     from casereview.services.cases import CaseService
 
@@ -258,7 +258,7 @@ def open_service(url: str) -> tuple[Store, CaseService]:
 def pg_connect(url: str, **kwargs: Any) -> Any:
     import psycopg
 
-    from casereview.bootstrap import parse_store_url
+    from casereview.adapters.store import parse_store_url
 
     env = parse_store_url(url).env
     return psycopg.connect(

@@ -356,8 +356,8 @@ def report(
     sqlite_file: str | None = None,
 ) -> int:
     """Say on stderr what went wrong, without any password; the exit code of CONTRACT.md."""
+    from casereview.adapters.redaction import redact
     from casereview.domain.errors import CaseReviewError
-    from casereview.services.redaction import redact
 
     def say(text: str) -> None:
         click.echo(printable(redact(text, secrets)), err=True)
@@ -449,7 +449,7 @@ def _damage(exc: BaseException) -> str | None:
 
 def _secrets(config: Config | None) -> tuple[str, ...]:
     """The passwords this run was given: the store's and the SMTP server's."""
-    from casereview.services.redaction import url_secrets
+    from casereview.adapters.redaction import url_secrets
 
     urls = [os.environ.get("CASEREVIEW_SMTP_URL", "")]
     if config is not None:

@@ -554,7 +554,7 @@ def demo(ctx: click.Context, demo_db: str | None, report: Path | None) -> None:
 
 def shown_url(url: str) -> str:
     """The store's URL as the demo prints it: without its password."""
-    from casereview.services.redaction import redact_url
+    from casereview.adapters.redaction import redact_url
 
     return redact_url(url)
 

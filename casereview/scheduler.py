@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from casereview.bootstrap import Store
+from casereview.adapters.store import Store
 
 if TYPE_CHECKING:
     from casereview.projections.runner import Projector
@@ -125,7 +125,7 @@ class Ticker:
                 self.service, self.projector, self.sender, now=self.now(), by=self.by
             )
         except CaseReviewError as exc:  # the next tick tries again
-            from casereview.services.redaction import redact
+            from casereview.adapters.redaction import redact
 
             say(f"tick failed: {redact(str(exc))}")
             return

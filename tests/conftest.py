@@ -27,7 +27,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 def _postgres_reachable() -> str | None:
     import psycopg
 
-    from casereview.bootstrap import parse_store_url
+    from casereview.adapters.store import parse_store_url
 
     env = parse_store_url(PG_BASE).env
     try:

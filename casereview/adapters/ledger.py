@@ -92,7 +92,7 @@ RECORDER_TOPICS = {
     "eventsourcing.sqlite": "casereview.adapters.ledger_sqlite:ChainedSQLiteApplicationRecorder",
     "eventsourcing.postgres": "casereview.adapters.ledger_postgres:ChainedPostgresApplicationRecorder",
 }
-"""APPLICATION_RECORDER_TOPIC for each PERSISTENCE_MODULE (set by bootstrap.parse_store_url)."""
+"""APPLICATION_RECORDER_TOPIC for each PERSISTENCE_MODULE (set by casereview.adapters.store.parse_store_url)."""
 
 BATCH_SIZE = 1000
 

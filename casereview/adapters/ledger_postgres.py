@@ -12,7 +12,7 @@ events table: the trigger function, the triggers, their ALWAYS mode and the chai
 column are created or set by a DO block only when missing (or when the function's body
 differs). In the same transaction, a store whose chain table did not exist is backfilled (under
 the events table's lock), and one whose chain was removed is refused (`ChainRemoved`), never
-re-chained. The first creation must still be serialised across processes (bootstrap.ddl_lock),
+re-chained. The first creation must still be serialised across processes (casereview.adapters.store.ddl_lock),
 as the library's own CREATE TABLE IF NOT EXISTS must.
 """
 

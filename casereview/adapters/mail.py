@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from casereview.adapters.redaction import redact_url
 from casereview.domain.errors import InvalidInput, ServiceUnavailable
-from casereview.services.redaction import redact_url
 
 SMTP_URL_ENV = "CASEREVIEW_SMTP_URL"
 LETTER_HEADER = "X-Casereview-Letter"

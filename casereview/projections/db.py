@@ -11,7 +11,7 @@ import sqlalchemy.exc
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from sqlalchemy import Connection, Engine, create_engine, event
 
-from casereview.bootstrap import Store
+from casereview.adapters.store import Store
 from casereview.domain.errors import ServiceUnavailable
 
 IMMEDIATE = "casereview_immediate"

@@ -23,7 +23,7 @@ import sqlalchemy.exc
 from eventsourcing.utils import get_topic
 from sqlalchemy import Connection, Engine, Select, Table, and_, inspect, or_, select
 
-from casereview.bootstrap import Store, ddl_lock
+from casereview.adapters.store import Store, ddl_lock
 from casereview.domain.case import CASE_EVENTS
 from casereview.domain.deadline import DEADLINE_EVENTS
 from casereview.domain.letter import LETTER_EVENTS

@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from casereview.bootstrap import parse_store_url
+from casereview.adapters.store import parse_store_url
 from casereview.projections.runner import Projector
 from casereview.services.followup import case_deadlines
 from tests.smtp_server import Server

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from psycopg import sql
 
-from casereview.bootstrap import parse_store_url
+from casereview.adapters.store import parse_store_url
 from casereview.cli import cli, report
 from casereview.domain.errors import InvalidInput
 from tests.conftest import PG_BASE, PG_PROBLEM, drop_schema
@@ -85,8 +85,8 @@ def test_a_mixed_case_schema_is_created_and_used_exactly_as_named():
 
 
 def test_the_schema_is_quoted_as_an_identifier_in_the_ddl_lock(monkeypatch):
-    """bootstrap builds its DDL with psycopg.sql.Identifier, not by formatting a string."""
-    from casereview import bootstrap
+    """The store's DDL lock builds its SQL with psycopg.sql.Identifier, not by formatting."""
+    from casereview.adapters import store as stores
 
     statements: list[object] = []
 
@@ -103,7 +103,7 @@ def test_the_schema_is_quoted_as_an_identifier_in_the_ddl_lock(monkeypatch):
     monkeypatch.setattr(psycopg, "connect", lambda **kw: Conn())
     store = parse_store_url(f"{PG_BASE}?schema=Mixed_1")
 
-    with bootstrap.ddl_lock(store):
+    with stores.ddl_lock(store):
         pass
 
     creates = [s for s in statements if isinstance(s, sql.Composed)]

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from casereview.bootstrap import parse_store_url
+from casereview.adapters.store import parse_store_url
 from casereview.domain.deadline import Deadline
 from casereview.projections.runner import Projector
 from casereview.services.followup import case_deadlines

@@ -41,7 +41,7 @@ from casereview.adapters.ledger import (
 )
 from casereview.adapters.ledger_postgres import ChainedPostgresApplicationRecorder
 from casereview.adapters.ledger_sqlite import ChainedSQLiteApplicationRecorder
-from casereview.bootstrap import ddl_lock, parse_store_url
+from casereview.adapters.store import ddl_lock, parse_store_url
 from casereview.cli import cli
 from casereview.domain.errors import Conflict
 from casereview.services.cases import CaseService

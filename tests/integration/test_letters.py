@@ -13,7 +13,7 @@ import pytest
 
 from casereview.adapters.eventstore import translate_store_errors
 from casereview.adapters.mail import FolderSender
-from casereview.bootstrap import parse_store_url
+from casereview.adapters.store import parse_store_url
 from casereview.domain.errors import Conflict
 from casereview.domain.letter import Letter
 from casereview.notifications.compose import TEMPLATE_VERSION, Composer

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from casereview.bootstrap import parse_store_url
+from casereview.adapters.store import parse_store_url
 from casereview.projections.runner import TOPICS, Projector
 from casereview.services.cases import CaseService
 from tests.integration.test_projection_decode import every_kind_of_event

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, inspect, select
 
-from casereview.bootstrap import parse_store_url
+from casereview.adapters.store import parse_store_url
 from casereview.projections import tables
 from casereview.projections.runner import Projector
 from casereview.services.cases import CaseService

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select, update
 
-from casereview.bootstrap import parse_store_url
+from casereview.adapters.store import parse_store_url
 from casereview.domain.errors import ServiceUnavailable
 from casereview.projections.runner import TOPICS, Projector
 from casereview.projections.tables import DIGESTED

@@ -18,7 +18,7 @@ from casereview.adapters.mail import (
     SmtpSender,
     sender_from_env,
 )
-from casereview.bootstrap import parse_store_url
+from casereview.adapters.store import parse_store_url
 from casereview.domain.errors import InvalidInput, ServiceUnavailable
 from casereview.notifications.compose import Composer
 from casereview.notifications.outbox import STALE_CLAIM, flush

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from casereview.bootstrap import parse_store_url
+from casereview.adapters.store import parse_store_url
 from casereview.projections.runner import Projector
 from casereview.reporting.figures import compute_stats, period_for, spread
 from casereview.reporting.html_report import render_html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from casereview.services.redaction import redact, url_secrets
+from casereview.adapters.redaction import redact, url_secrets
 
 
 @pytest.mark.parametrize(
