@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from casereview.cli import Config, cli, emit, pass_config
-
-# The years a statistic can be asked for (ASB case reviews began in October 2014).
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+from casereview.cli_support import Config, emit, pass_config, say
 
 
-def _year(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
-    if value is not None and not FIRST_YEAR <= value <= LAST_YEAR:
-        from casereview.domain.errors import InvalidInput
-
-        raise InvalidInput(
-            f"--year: {value} is not a year casereview counts "
-            f"(expected {FIRST_YEAR} to {LAST_YEAR}, like 2025)"
-        )
-    return value
-
-
-@cli.command("stats")
+@click.command("stats")
 @click.option("--area", help="One area (its slug, e.g. gosport); default: all areas.")
 @click.option(
     "--year",
     required=True,
     type=int,
-    callback=_year,
     help="The year: YYYY means the financial year 1 April YYYY to 31 March YYYY+1.",
 )
 @click.option(
@@ -84,73 +68,40 @@ def stats(
         raise click.UsageError(
             f"give one of --json, --csv and --html, not {' and '.join(chosen)}"
         )
-    from casereview.reporting.figures import compute_stats
-
     if html_file is not None:
         _check_folder(html_file)
-    service = cfg.service
-    slug = (
-        service.area_slug(area) if area is not None else None
-    )  # UnknownArea names them
-    _refresh(cfg)
-    result = compute_stats(
-        cfg.projector,
-        slug,
-        year,
-        calendar_year=calendar_year,
-        today=service.today(),
-        areas=() if slug else service.policies.areas(),
-    )
+    statistics = cfg.services.statistics
+    result = statistics.figures(area=area, year=year, calendar_year=calendar_year)
     if as_json:
         emit(result.to_json())
     elif as_csv:
         click.echo(result.to_csv(), nl=False)
     elif html_file is not None:
-        from casereview.reporting.html_report import render_html
-
-        page = render_html(
-            result, head_hash=_head_hash(cfg), produced_at=datetime.now(UTC)
-        )
+        page = statistics.html(result)
         try:
             html_file.write_text(page, encoding="utf-8")
         except OSError as exc:
-            from casereview.domain.errors import InvalidInput
+            from casereview.domain.errors import FieldError
 
-            raise InvalidInput(
-                f"--html: cannot write {html_file}: {exc.strerror or exc}"
+            raise FieldError(
+                "html", f"cannot write {html_file}: {exc.strerror or exc}"
             ) from None
-        click.echo(f"report written to {html_file}", err=True)
+        say(f"report written to {html_file}", err=True)
     else:
-        click.echo(as_text(result))
+        say(as_text(result))
 
 
 def _check_folder(path: Path) -> None:
     """Refuse a report into a folder that does not exist before counting anything."""
     folder = path.parent
     if not folder.is_dir():
-        from casereview.domain.errors import InvalidInput
+        from casereview.domain.errors import FieldError
 
-        raise InvalidInput(
-            f"--html: cannot write {path}: no such folder {folder} "
-            "(create it first, or name a file in an existing folder)"
+        raise FieldError(
+            "html",
+            f"cannot write {path}: no such folder {folder} "
+            "(create it first, or name a file in an existing folder)",
         )
-
-
-def _refresh(cfg: Config) -> None:
-    """Catch the read models up (after a schema change, a full replay with progress)."""
-    cfg.refresh()
-
-
-def _head_hash(cfg: Config) -> str | None:
-    """The tamper-evident log's head, when this store keeps one."""
-    try:
-        from casereview.adapters.ledger import log_head
-    except ImportError:
-        return None
-    try:
-        return str(log_head(cfg.service.app))
-    except (TypeError, NotImplementedError):  # a store without the chain
-        return None
 
 
 def as_text(result: Any) -> str:

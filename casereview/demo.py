@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from casereview.cli import Config, cli
+from casereview.cli_support import Config, say
 
 if TYPE_CHECKING:
+    from casereview.services import Services
     from casereview.services.cases import CaseService
 
 DEMO_FOLDER = Path("casereview-demo")
@@ -186,6 +187,7 @@ def _scenarios() -> list[tuple[str, Script]]:
         s.decide_threshold(
             ref,
             d(37),
+            discretion="met",
             discretion_reason="Persistent intimidation; the delay was the agency's",
             by=u,
         )
@@ -259,6 +261,7 @@ def _scenarios() -> list[tuple[str, Script]]:
         s.decide_threshold(
             ref,
             d(45),
+            discretion="met",
             discretion_reason="Victim is 88 and lives alone; high potential harm",
             by=u,
         )
@@ -462,7 +465,7 @@ def _scenarios() -> list[tuple[str, Script]]:
     ]
 
 
-@cli.command("demo")
+@click.command("demo")
 @click.option(
     "--db",
     "demo_db",
@@ -498,14 +501,22 @@ def demo(ctx: click.Context, demo_db: str | None, report: Path | None) -> None:
     if demo_db is None:
         _rebuild(DEMO_FOLDER, ours)
         demo_db = f"sqlite:///{DEMO_FOLDER / DEMO_STORE}"
-    cfg = Config(demo_db, parent.user, parent.policies_dir, parent.debug)
+    # Its letters go to its own outbox as files, whatever CASEREVIEW_SMTP_URL says.
+    cfg = Config(
+        demo_db,
+        parent.user,
+        parent.policies_dir,
+        parent.debug,
+        outbox=DEMO_FOLDER / "outbox",
+        smtp=False,
+    )
     ctx.call_on_close(cfg.close)
-    service = cfg.service
+    services = cfg.services
     shown = shown_url(demo_db)
-    _refuse_cases_of_others(service, shown)
+    _refuse_cases_of_others(services, shown)
     if not ours and not DEMO_FOLDER.is_dir():
         _make(DEMO_FOLDER)
-    t0 = service.today() - timedelta(days=200)
+    t0 = services.today() - timedelta(days=200)
 
     def day(offset: int) -> date:
         return t0 + timedelta(days=offset)
@@ -515,46 +526,48 @@ def demo(ctx: click.Context, demo_db: str | None, report: Path | None) -> None:
     with err.status("running the demo cases...") as status:
         for title, script in _scenarios():
             status.update(f"running: {title}")
-            results.append((title, script(service, DEMO_USER, day)))
-    cfg.refresh()
-    checked, flushed, outbox = _deadlines_and_letters(cfg, DEMO_FOLDER / "outbox")
-    rows = {r["ref"]: r for r in cfg.projector.list_cases()}
+            results.append((title, script(services.cases, DEMO_USER, day)))
+    checked = services.deadlines.check(by="demo-scheduler")
+    flushed = services.letters.send(by="demo-scheduler")
+    rows = {r["ref"]: r for r in services.casefile.list_cases()}
 
     table = Table(title=f"casereview demo: {len(results)} cases in {shown}")
     for col in ("case", "area", "status", "complaints", "threshold", "path"):
         table.add_column(col)
+    views = {ref: services.casefile.show(ref) for _, ref in results}
     for title, ref in results:
-        case = service.app.get_case(ref)
-        d = case.decision
+        view = views[ref]
+        d = view["threshold"]
         verdict = (
             "-"
             if d is None
-            else ("met: " + str(d.route or d.basis))
-            if d.met
-            else f"not met ({d.missing})"
+            else ("met: " + str(d["route"] or d["basis"]))
+            if d["met"]
+            else f"not met ({d['missing']})"
         )
         table.add_row(
             ref,
-            case.area,
+            view["area"],
             rows[ref]["status"],
-            str(len(case.complaints)),
+            str(len(view["complaints"])),
             verdict,
             title,
         )
     Console(width=160).print(table)
-    click.echo(
+    say(
         f"Deadlines: {len(checked.breached)} breach(es) recorded as of {checked.today}. "
-        f"Letters: {len(flushed.sent)} written to {outbox}/ (the demo never sends email)."
+        f"Letters: {len(flushed.sent)} written to {DEMO_FOLDER / 'outbox'}/ (the demo "
+        "never sends email)."
     )
-    click.echo(f"Try: casereview --db {shown} case show {results[0][1]}")
+    say(f"Try: casereview --db {shown} case show {results[0][1]}")
     if report is not None:
-        _write_report(report, service, [ref for _, ref in results], rows)
-        click.echo(f"report written to {report}", err=True)
+        _write_report(report, services, [views[ref] for _, ref in results])
+        say(f"report written to {report}", err=True)
 
 
 def shown_url(url: str) -> str:
     """The store's URL as the demo prints it: without its password."""
-    from casereview.adapters.redaction import redact_url
+    from casereview.bootstrap import redact_url
 
     return redact_url(url)
 
@@ -608,29 +621,12 @@ def _rebuild(folder: Path, ours: bool) -> None:
     _make(folder)
 
 
-def _refuse_cases_of_others(service: CaseService, shown: str) -> None:
+def _refuse_cases_of_others(services: Services, shown: str) -> None:
     """Refuse (exit 3) a store holding any case the demo did not record: the demo adds a
     dozen fictional cases and sends their letters, which belong in no real store."""
-    from casereview.adapters.eventstore import translate_store_errors
-    from casereview.domain.case import Case
     from casereview.domain.errors import RuleViolation
 
-    app = service.app
-    topic = Case.ApplicationReceived.TOPIC
-    others: list[str] = []
-    start, first = 1, True
-    with translate_store_errors():
-        while len(others) < 3:
-            page = app.recorder.select_notifications(
-                start, 500, topics=[topic], inclusive_of_start=first
-            )
-            for notification in page:
-                received = app.mapper.to_domain_event(notification)
-                if getattr(received, "recorded_by", None) != DEMO_USER:
-                    others.append(str(getattr(received, "ref", notification.id)))
-            if len(page) < 500:
-                break
-            start, first = page[-1].id, False
+    others = services.casefile.received_by_others(DEMO_USER, limit=3)
     if others:
         more = ", ..." if len(others) >= 3 else ""
         raise RuleViolation(
@@ -640,52 +636,18 @@ def _refuse_cases_of_others(service: CaseService, shown: str) -> None:
         )
 
 
-def _deadlines_and_letters(cfg: Config, outbox: Path) -> tuple[Any, Any, Path]:
-    """Run the scheduler's work once: record breaches, then write the queued letters as
-    files in the demo's own outbox (never by email: the demo's letters are fictional)."""
-    from datetime import UTC, datetime
-
-    from casereview.adapters.mail import FolderSender
-    from casereview.notifications.outbox import flush
-    from casereview.services.overdue import check_deadlines
-
-    service = cfg.service
-    checked = check_deadlines(
-        service,
-        cfg.projector,
-        service.today(),
-        by="demo-scheduler",
-        composer=service.composer,
-    )
-    flushed = flush(
-        service,
-        cfg.projector,
-        FolderSender(outbox),
-        now=datetime.now(UTC),
-        by="demo-scheduler",
-    )
-    return checked, flushed, outbox
-
-
-def _write_report(
-    path: Path, service: Any, refs: list[str], rows: dict[str, Any]
-) -> None:
+def _write_report(path: Path, services: Services, cases: list[dict[str, Any]]) -> None:
     from jinja2 import Environment, select_autoescape
 
-    from casereview.services.views import case_view
-
     env = Environment(autoescape=select_autoescape(default=True))
-    page = env.from_string(REPORT).render(
-        cases=[case_view(service.app.get_case(r)) for r in refs],
-        today=service.today(),
-    )
+    page = env.from_string(REPORT).render(cases=cases, today=services.today())
     try:
         path.write_text(page, encoding="utf-8")
     except OSError as exc:
-        from casereview.domain.errors import InvalidInput
+        from casereview.domain.errors import FieldError
 
-        raise InvalidInput(
-            f"--report: cannot write {path}: {exc.strerror or exc}"
+        raise FieldError(
+            "report", f"cannot write {path}: {exc.strerror or exc}"
         ) from None
 
 

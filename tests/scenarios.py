@@ -282,12 +282,12 @@ class Run:
         )
 
     def do_decide(self, ref: str, step: Step) -> None:
+        discretionary = step.flag and step.pick % 2
         self.service.decide_threshold(
             ref,
             self.advance(ref, step.days % 7),
-            discretion_reason=f"Discretion {PII}"
-            if step.flag and step.pick % 2
-            else None,
+            discretion="met" if discretionary else None,
+            discretion_reason=f"Discretion {PII}" if discretionary else None,
             by="tester",
         )
 

@@ -189,3 +189,11 @@ def connection_failure(exc: BaseException, store: Store) -> str:
     """Why a connection failed, on one line, without the store's password."""
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     return redact("; ".join(lines) or type(exc).__name__, url_secrets(store.url))
+
+
+def default_outbox(store: Store) -> Path:
+    """Where letters go as .eml files when no SMTP server is configured."""
+    dbname = store.env.get("SQLITE_DBNAME", "")
+    if store.is_postgres or dbname.startswith("file:") or not dbname:
+        return Path("outbox")
+    return Path(dbname).resolve().parent / "outbox"

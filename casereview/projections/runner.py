@@ -337,15 +337,16 @@ class Projector:
     # ----- queries ------------------------------------------------------------------------
 
     def list_cases(
-        self, area: str | None = None, status: str | None = None
+        self, area: str | None = None, statuses: Sequence[str] | None = None
     ) -> list[dict[str, Any]]:
+        """Cases by reference, optionally of one area and of any of these statuses."""
         self._ready()
         c = self.tables.cases.c
         query = select(self.tables.cases).order_by(c.ref)
         if area is not None:
             query = query.where(c.area == area.strip().lower())
-        if status is not None:
-            query = query.where(c.status == status)
+        if statuses is not None:
+            query = query.where(c.status.in_(list(statuses)))
         with unavailable_as_error(), self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 

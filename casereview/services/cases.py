@@ -1,5 +1,9 @@
-"""The lifecycle commands on top of CaseReviews: input checks that need today's date or the
-area's procedure, then one change to one case."""
+"""The lifecycle commands (the writes): every input rule, then one change to one case saved with
+its deadlines and letters, then the read models brought up to date.
+
+Every entry point records a step through here: the CLI, the demo, the scheduler, the tests, and
+the web console and API to come. Rules that need today's date or the area's procedure live
+here; rules of the lifecycle live in the Case aggregate."""
 
 from __future__ import annotations
 
@@ -14,9 +18,11 @@ from casereview.adapters.eventstore import CaseReviews, new_person_id
 from casereview.adapters.holidays import calendar_for
 from casereview.domain.case import Case
 from casereview.domain.dates import check_ahead, check_past
+from casereview.domain.errors import FieldError, InvalidInput
 from casereview.domain.personal import Person, Personal
 from casereview.domain.text import check_optional, check_text
 from casereview.services.followup import FollowUp, LetterComposer
+from casereview.services.read_models import ReadModels
 from casereview.thresholds.calendar import Rule, WorkingDayCalendar
 from casereview.thresholds.policy import Procedure
 from casereview.thresholds.rules import Decision
@@ -40,10 +46,12 @@ class CaseService:
         *,
         composer: LetterComposer | None = None,
         overrides: Mapping[str, Mapping[date, str]] | None = None,
+        read_models: ReadModels | None = None,
     ) -> None:
         self.app = app
         self.policies = policies
         self.overrides = overrides or {}
+        self.read_models = read_models
         self.keeper = FollowUp(
             app.repository, self.procedure_for, self.calendar, composer
         )
@@ -72,9 +80,16 @@ class CaseService:
         check_ahead(field, day, self.today())
 
     def _do(self, ref: str, by: str, step: Callable[[Case, datetime], Any]) -> Any:
-        return self.app.change(
+        result = self.app.change(
             ref, lambda case: step(case, self.app.clock()), self.follow_up(by)
         )
+        self._written()
+        return result
+
+    def _written(self) -> None:
+        """The event is committed: bring the read models up to date (never a failure)."""
+        if self.read_models is not None:
+            self.read_models.after_write()
 
     def area_slug(self, area: str) -> str:
         slug = area.strip().lower()
@@ -86,6 +101,9 @@ class CaseService:
 
     def receive(self, *, area: str, received_on: date, by: str, **details: Any) -> str:
         check_text("user", by)
+        # Naming the victim is applying on their behalf, whatever kind was left as default.
+        if details.get("on_behalf_of") and details.get("kind", "victim") == "victim":
+            details["kind"] = "on-behalf"
         self.not_future("received_on", received_on)
         self.not_future("consent_on", details.get("consent_on"))
         check_text("applicant", details.get("applicant_name") or "")
@@ -96,18 +114,23 @@ class CaseService:
         slug = self.area_slug(area)
         # A procedure must be in force on the day received: it decides the threshold.
         self.policies.in_force(slug, received_on)
-        return self.app.receive_application(
+        ref = self.app.receive_application(
             area=slug,
             received_on=received_on,
             follow_up=self.follow_up(by),
             by=by,
             **details,
         )
+        self._written()
+        return ref
 
-    def acknowledge(self, ref: str, on: date, *, by: str) -> None:
+    def acknowledge(self, ref: str, on: date | None = None, *, by: str) -> date:
+        """Acknowledge on `on` (today by default); the date recorded."""
         check_text("user", by)
+        on = on or self.today()
         self.not_future("on", on)
         self._do(ref, by, lambda c, at: c.acknowledge(on, at=at, by=by))
+        return on
 
     def add_complaint(
         self,
@@ -166,8 +189,15 @@ class CaseService:
         reason: str,
         *,
         by: str,
-    ) -> None:
+    ) -> list[str]:
+        """Correct the complaint's fields given (None: not given); the fields corrected."""
         check_text("user", by)
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            raise InvalidInput(
+                "name at least one field to correct (incident_on, reported_on, agency, "
+                "agency_ref)"
+            )
         check_text("reason", reason)
         for key in ("incident_on", "reported_on"):
             self.not_future(key, changes.get(key))
@@ -181,6 +211,7 @@ class CaseService:
                 complaint_id, changes, Personal(c.victim_id, reason), at=at, by=by
             ),
         )
+        return sorted(changes)
 
     # ----- threshold ------------------------------------------------------------------------
 
@@ -191,15 +222,35 @@ class CaseService:
     def decide_threshold(
         self,
         ref: str,
-        on: date,
+        on: date | None = None,
         *,
         discretion_reason: str | None = None,
-        discretion: str = "met",
+        discretion: str | None = None,
         by: str,
     ) -> Decision:
+        """Decide on `on` (today by default). A discretionary decision (s.104(5)) says
+        `discretion` "met" or "not-met" and is recorded with the relevant bodies' reasons."""
         check_text("user", by)
+        on = on or self.today()
         self.not_future("on", on)
+        if discretion is not None:
+            if discretion not in ("met", "not-met"):
+                raise FieldError(
+                    "discretion", f"{discretion!r}: expected met or not-met"
+                )
+            if discretion_reason is None:
+                raise FieldError(
+                    "reason",
+                    f"a discretionary decision ({discretion}) is recorded with the "
+                    "relevant bodies' reasons",
+                )
+        elif discretion_reason is not None:
+            raise FieldError(
+                "discretion",
+                "reasons are recorded with a discretionary decision: say met or not-met",
+            )
         check_optional("reason", discretion_reason)
+        chosen = discretion or "met"
 
         def step(case: Case, at: datetime) -> Decision:
             return case.decide_threshold(
@@ -208,7 +259,7 @@ class CaseService:
                 discretion_reason=Personal(case.victim_id, discretion_reason)
                 if discretion_reason
                 else None,
-                discretion=discretion,
+                discretion=chosen,
                 at=at,
                 by=by,
             )
@@ -249,6 +300,7 @@ class CaseService:
             ),
             follow_up,
         )
+        self._written()
 
     def hold_meeting(
         self,
@@ -395,13 +447,15 @@ class CaseService:
         reopens_at: str | None = None,
         decided_by: str | None = None,
         by: str,
-    ) -> None:
+    ) -> str | None:
+        """Record the appeal body's decision; where an upheld appeal reopens the case
+        (`threshold` or `review`), or None."""
         check_text("user", by)
         self.not_future("on", on)
         check_text("reasons", reasons)
         check_optional("decided_by", decided_by)
 
-        def step(case: Case, at: datetime) -> None:
+        def step(case: Case, at: datetime) -> str | None:
             body = self.procedure_for(case).appeal
             case.decide_appeal(
                 on,
@@ -412,8 +466,10 @@ class CaseService:
                 at=at,
                 by=by,
             )
+            return case.reopened_at
 
-        self._do(ref, by, step)
+        reopened: str | None = self._do(ref, by, step)
+        return reopened
 
     def withdraw(self, ref: str, on: date, reason: str, *, by: str) -> None:
         check_text("user", by)

@@ -8,7 +8,7 @@ from datetime import date
 
 from casereview.adapters.policy_files import SHIPPED_POLICIES
 from casereview.bootstrap import build_service, parse_store_url
-from casereview.cli import printable
+from casereview.cli_support import printable
 
 HOSTILE = "Eve\x1b]0;pwned\x07 \x1b[2J\u202eevil\x9b"
 

@@ -91,7 +91,7 @@ def test_scheduler_refuses_a_daily_time_that_is_not_hh_mm_before_any_tick(
 
 
 def test_scheduler_daily_time_parses_hours_and_minutes():
-    from casereview.scheduler import parse_daily_at
+    from casereview.services.schedule import parse_daily_at
 
     assert parse_daily_at("07:00") == (7, 0)
     assert parse_daily_at("7:05") == (7, 5)

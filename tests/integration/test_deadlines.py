@@ -41,7 +41,9 @@ def test_steps_schedule_meet_and_cancel_their_deadlines_when_a_case_runs(service
         area="gosport", received_on=date(2026, 6, 1), applicant_name="A", by="t"
     )
     service.acknowledge(ref, date(2026, 6, 3), by="t")
-    service.decide_threshold(ref, date(2026, 6, 10), discretion_reason="risk", by="t")
+    service.decide_threshold(
+        ref, date(2026, 6, 10), discretion="met", discretion_reason="risk", by="t"
+    )
     service.withdraw(ref, date(2026, 6, 12), "moved", by="t")
 
     found = deadlines(service, ref)

@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 
 import casereview.adapters.ledger_postgres
 import casereview.adapters.ledger_sqlite
-import casereview.cli_log  # registers `log` until cli.py imports it
 from casereview.adapters.eventstore import CaseReviews
 from casereview.adapters.ledger import (
     APPEND_ONLY_MESSAGE,

@@ -176,9 +176,11 @@ def test_live_catch_up_gives_the_expected_rows(
     )
     assert gone["version"] == 3
 
-    assert [r["ref"] for r in projector.list_cases(status="withdrawn")] == [withdrawn]
+    assert [r["ref"] for r in projector.list_cases(statuses=["withdrawn"])] == [
+        withdrawn
+    ]
     assert [
-        r["ref"] for r in projector.list_cases(area="GOSPORT", status="closed")
+        r["ref"] for r in projector.list_cases(area="GOSPORT", statuses=["closed"])
     ] == [ref]
     assert projector.list_cases(area="suffolk") == []
     complaints = projector.complaint_rows(ref)

@@ -125,7 +125,7 @@ def build_year(s: CaseService) -> dict[str, str]:
     s.acknowledge(e, d("2025-09-02"), by=BY)
     complaints(s, e, "2025-09-01", [COUNCIL])
     decision = s.decide_threshold(
-        e, d("2025-09-10"), discretion_reason="High harm", by=BY
+        e, d("2025-09-10"), discretion="met", discretion_reason="High harm", by=BY
     )
     assert (decision.met, decision.basis) == (True, "discretion")
     # F: not met in 7 days; outcome after 9; appeal lodged, not upheld.
@@ -323,7 +323,7 @@ def test_csv_and_html_report(service: CaseService, projector: Projector) -> None
 
 
 def test_the_stats_command(db_url: str, service: CaseService) -> None:
-    import casereview.cli_stats  # noqa: F401  (registers `stats` until cli.py imports it)
+
     from casereview.cli import cli
 
     build_year(service)

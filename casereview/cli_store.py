@@ -1,39 +1,94 @@
-"""`casereview log verify` and `log checkpoint`: check the tamper-evident event log
-(casereview.adapters.ledger) and pin it with signed checkpoints (casereview.adapters.checkpoint). Both open the
-store to read only: they never create a table, backfill a chain or write a row."""
+"""`casereview init`, `projections rebuild` and `log verify` / `log checkpoint`: the store's
+tables, its read models, and the tamper-evident log (checked read-only, pinned by signed
+checkpoints kept outside the database)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from casereview.cli import Config, cli, emit, json_option, pass_config
+from casereview.cli_support import Config, emit, json_option, pass_config, say
 
 if TYPE_CHECKING:
-    from casereview.adapters.ledger import ChainedRecorder, Expectation, LogReport
+    from casereview.services.integrity import LogReport
 
 LOG_NOT_INTACT_EXIT = 3
 """Exit code when the log fails verification (CONTRACT.md: a rule of the process refuses it)."""
 
 
-@cli.group()
+@click.command("init")
+@pass_config
+def init(cfg: Config) -> None:
+    """Create the event store and read-model tables (idempotent).
+
+    \b
+    Example:
+        casereview --db postgresql://postgres@127.0.0.1:5432/test init
+    """
+    cfg.services.upkeep.init()
+    from casereview.bootstrap import redact_url
+
+    say(f"ready: {redact_url(cfg.db)}")
+
+
+@click.group()
+def projections() -> None:
+    """Rebuild the read models from the log."""
+
+
+@projections.command("rebuild")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Rebuild into fresh tables and compare with the live ones.",
+)
+@pass_config
+def projections_rebuild(cfg: Config, verify: bool) -> None:
+    """Rebuild the read models from the event log.
+
+    \b
+    Example:
+        casereview projections rebuild --verify
+    """
+    import sys
+
+    upkeep = cfg.services.upkeep
+    if verify:
+        from casereview.domain.errors import CaseReviewError
+
+        check = upkeep.verify()
+        for table, (live, rebuilt) in check.digests.items():
+            mark = "equal" if live == rebuilt else "DIFFERENT"
+            say(f"{table:<20} live {live[:16]}  rebuilt {rebuilt[:16]}  {mark}")
+        if not check.equal:
+            raise CaseReviewError("the rebuilt read models differ from the live ones")
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (
+        TextColumn("rebuilding"),
+        BarColumn(),
+        TextColumn("log position {task.completed:,.0f} of {task.total:,.0f}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, disable=not sys.stderr.isatty(), transient=True) as bar:
+        task = bar.add_task("rebuild", total=None)
+        done = upkeep.rebuild(
+            progress=lambda reached, newest: bar.update(
+                task, completed=reached, total=newest
+            )
+        )
+    say(f"rebuilt from {done.events} events")
+    if done.dropped_versions:
+        versions = ", ".join(str(v) for v in done.dropped_versions)
+        say(f"dropped the read models of schema version(s) {versions}")
+
+
+@click.group()
 def log() -> None:
     """Check the tamper-evident event log (a SHA-256 chain over every stored event)."""
-
-
-@contextmanager
-def reading(cfg: Config) -> Iterator[ChainedRecorder]:
-    from casereview.adapters.eventstore import CaseReviews
-    from casereview.adapters.ledger import reading_log
-
-    with reading_log(cfg.store.env, CaseReviews.name) as recorder:
-        yield recorder
 
 
 @log.command("verify")
@@ -78,35 +133,15 @@ def log_verify(
         casereview log verify --checkpoint published-checkpoints.jsonl
         casereview log verify --expect-head 1234:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
     """
-    from casereview.adapters.checkpoint import (
-        load_key,
-        parse_expect_head,
-        read_checkpoints,
-        signed_expectations,
+    report = cfg.services.integrity.verify(
+        checkpoint_file=checkpoint_file, expect_head=expect_head
     )
-    from casereview.adapters.ledger import verify_log
-    from casereview.domain.errors import InvalidInput
-
-    if checkpoint_file is not None and expect_head is not None:
-        raise InvalidInput(
-            "--checkpoint and --expect-head cannot be used together (give one)"
-        )
-    # What the user gives is checked before the store is opened.
-    expected: list[Expectation] = []
-    if expect_head is not None:
-        expected = [parse_expect_head(expect_head)]
-    checkpoints = read_checkpoints(checkpoint_file) if checkpoint_file else []
-    with reading(cfg) as recorder:
-        if checkpoints:
-            key = load_key(cfg.store.env, os.environ, create=False)
-            expected = signed_expectations(checkpoints, key)
-        report = verify_log(recorder, expected=expected)
     if as_json:
         emit(report.to_json())
     else:
-        click.echo(_summary(report))
+        say(_summary(report))
     if not report.ok:
-        click.echo(f"Error: {_failure(report)}", err=True)
+        say(f"Error: {_failure(report)}", err=True)
         raise click.exceptions.Exit(LOG_NOT_INTACT_EXIT)
 
 
@@ -193,43 +228,13 @@ def log_checkpoint(cfg: Config, as_json: bool, append_to: Path | None) -> None:
         casereview log checkpoint --append checkpoints.jsonl
         CASEREVIEW_CHECKPOINT_KEY=... casereview --db postgresql://... log checkpoint --json
     """
-    from casereview.adapters.checkpoint import load_key, sign
-    from casereview.adapters.ledger import verify_log
-    from casereview.domain.errors import RuleViolation
-
-    with reading(cfg) as recorder:
-        key = load_key(cfg.store.env, os.environ, create=True)
-        report = verify_log(recorder)
-    if not report.ok:
-        raise RuleViolation(
-            "refusing to sign a checkpoint: the event log fails verification at position "
-            f"{report.first_bad}: {report.reason}"
-        )
-    at = datetime.now(UTC).isoformat(timespec="seconds")
-    checkpoint = sign(key, report.position, report.head, at)
-    if append_to is not None:
-        _append_line(append_to, checkpoint.line())
+    checkpoint = cfg.services.integrity.checkpoint(append_to=append_to)
     if as_json:
         emit(checkpoint.to_json())
     else:
-        click.echo(
+        say(
             f"position {checkpoint.position}\nhead {checkpoint.head}\n"
             f"at {checkpoint.at}\nsignature {checkpoint.signature}"
         )
     if append_to is not None:
-        click.echo(f"checkpoint appended to {append_to}", err=True)
-
-
-def _append_line(path: Path, line: str) -> None:
-    from casereview.domain.errors import InvalidInput
-
-    try:
-        with path.open("ab+") as file:
-            file.seek(0, os.SEEK_END)
-            if file.tell() > 0:
-                file.seek(-1, os.SEEK_END)
-                if file.read(1) != b"\n":
-                    line = "\n" + line
-            file.write((line + "\n").encode("utf-8"))
-    except OSError as exc:
-        raise InvalidInput(f"--append: cannot write to {path} ({exc})") from None
+        say(f"checkpoint appended to {append_to}", err=True)
