@@ -146,7 +146,7 @@ def report(
 ) -> int:
     """Say on stderr what went wrong, without any password; the exit code of CONTRACT.md."""
     from casereview.bootstrap import redact
-    from casereview.domain.errors import CaseReviewError
+    from casereview.errors import CaseReviewError
 
     def say(text: str) -> None:
         click.echo(printable(redact(text, secrets)), err=True)

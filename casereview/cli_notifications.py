@@ -24,7 +24,7 @@ def notifications_send(cfg: Config, as_json: bool) -> None:
     Example:
         CASEREVIEW_SMTP_URL=smtp://mail.example.org:25 casereview notifications send --json
     """
-    from casereview.domain.errors import ServiceUnavailable
+    from casereview.errors import ServiceUnavailable
 
     result = cfg.services.letters.send(by=cfg.user)
     if as_json:

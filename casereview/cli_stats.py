@@ -81,7 +81,7 @@ def stats(
         try:
             html_file.write_text(page, encoding="utf-8")
         except OSError as exc:
-            from casereview.domain.errors import FieldError
+            from casereview.errors import FieldError
 
             raise FieldError(
                 "html", f"cannot write {html_file}: {exc.strerror or exc}"
@@ -95,7 +95,7 @@ def _check_folder(path: Path) -> None:
     """Refuse a report into a folder that does not exist before counting anything."""
     folder = path.parent
     if not folder.is_dir():
-        from casereview.domain.errors import FieldError
+        from casereview.errors import FieldError
 
         raise FieldError(
             "html",

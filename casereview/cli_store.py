@@ -56,7 +56,7 @@ def projections_rebuild(cfg: Config, verify: bool) -> None:
 
     upkeep = cfg.services.upkeep
     if verify:
-        from casereview.domain.errors import CaseReviewError
+        from casereview.errors import CaseReviewError
 
         check = upkeep.verify()
         for table, (live, rebuilt) in check.digests.items():

@@ -155,7 +155,7 @@ def say(text: str = "", *, err: bool = False, nl: bool = True) -> None:
 def message(exc: BaseException) -> str:
     """An error in the CLI's words: a field is named as its option (`--incident-on`), an
     argument by its metavar (`START`)."""
-    from casereview.domain.errors import FieldError
+    from casereview.errors import FieldError
 
     if isinstance(exc, FieldError):
         name = exc.field if exc.field.isupper() else f"--{exc.field.replace('_', '-')}"

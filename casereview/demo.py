@@ -585,7 +585,7 @@ def _is_own_folder(folder: Path) -> bool:
                 return True
         except (OSError, UnicodeDecodeError):
             pass
-    from casereview.domain.errors import RuleViolation
+    from casereview.errors import RuleViolation
 
     raise RuleViolation(
         f"{folder}/ is not the demo's own folder (it holds no {MARKER} written by the "
@@ -600,7 +600,7 @@ def _make(folder: Path) -> None:
         (folder / "outbox").mkdir(parents=True, exist_ok=True)
         (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     except OSError as exc:
-        from casereview.domain.errors import InvalidInput
+        from casereview.errors import InvalidInput
 
         raise InvalidInput(
             f"cannot make the demo's folder {folder}/ in {Path.cwd()}: "
@@ -624,7 +624,7 @@ def _rebuild(folder: Path, ours: bool) -> None:
 def _refuse_cases_of_others(services: Services, shown: str) -> None:
     """Refuse (exit 3) a store holding any case the demo did not record: the demo adds a
     dozen fictional cases and sends their letters, which belong in no real store."""
-    from casereview.domain.errors import RuleViolation
+    from casereview.errors import RuleViolation
 
     others = services.casefile.received_by_others(DEMO_USER, limit=3)
     if others:
@@ -644,7 +644,7 @@ def _write_report(path: Path, services: Services, cases: list[dict[str, Any]]) -
     try:
         path.write_text(page, encoding="utf-8")
     except OSError as exc:
-        from casereview.domain.errors import FieldError
+        from casereview.errors import FieldError
 
         raise FieldError(
             "report", f"cannot write {path}: {exc.strerror or exc}"

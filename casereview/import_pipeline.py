@@ -22,8 +22,8 @@ from types import TracebackType
 from casereview.adapters.eventstore import CaseReviews, translate_store_errors
 from casereview.complaint_encoding import ComplaintEncoder
 from casereview.domain.case import Case
-from casereview.domain.errors import CaseNotFound, Conflict, InvalidInput, RuleViolation
 from casereview.domain.intake import ComplaintIntake
+from casereview.errors import CaseNotFound, Conflict, InvalidInput, RuleViolation
 from casereview.import_writer import (
     EventRow,
     ProcessWriter,

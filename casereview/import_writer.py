@@ -28,7 +28,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 import casereview
-from casereview.domain.errors import CaseReviewError, Conflict, ServiceUnavailable
+from casereview.errors import CaseReviewError, Conflict, ServiceUnavailable
 
 Reply = tuple[str, str] | None
 """None when the batch was saved; else (kind, message): kind "conflict" or "failed"."""

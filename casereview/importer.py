@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from casereview.domain.errors import InvalidInput
+from casereview.errors import InvalidInput
 from casereview.import_pipeline import Pipeline, Prepared, Rejection, Row
 from casereview.services.cases import CaseService
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from casereview.adapters.ledger import Expectation
-from casereview.domain.errors import InvalidInput, RuleViolation
+from casereview.errors import InvalidInput, RuleViolation
 
 KEY_ENV = "CASEREVIEW_CHECKPOINT_KEY"
 KEY_FILE_SUFFIX = ".checkpoint-key"

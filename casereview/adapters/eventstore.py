@@ -30,15 +30,15 @@ from eventsourcing.persistence import (
 from casereview.adapters.ledger import chained_recorder
 from casereview.adapters.transcoder import FastJSONTranscoder
 from casereview.domain.case import Case, case_id
-from casereview.domain.errors import (
+from casereview.domain.personal import Person, Personal
+from casereview.domain.sequence import ReferenceSequence, sequence_id
+from casereview.domain.values import APPLICANT_KINDS
+from casereview.errors import (
     CaseNotFound,
     Conflict,
     InvalidInput,
     ServiceUnavailable,
 )
-from casereview.domain.personal import Person, Personal
-from casereview.domain.sequence import ReferenceSequence, sequence_id
-from casereview.domain.values import APPLICANT_KINDS
 
 T = TypeVar("T")
 # Given a case just changed and how many steps it had before, the other aggregates to save.

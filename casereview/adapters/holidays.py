@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 import holidays
 
-from casereview.domain.errors import InvalidInput
+from casereview.errors import InvalidInput
 from casereview.thresholds.calendar import WorkingDayCalendar
 
 SUBDIVISIONS: Mapping[str, str] = MappingProxyType({"england": "ENG", "wales": "WLS"})

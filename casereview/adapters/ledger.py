@@ -71,7 +71,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 from uuid import UUID
 
-from casereview.domain.errors import NotFound, RuleViolation
+from casereview.errors import NotFound, RuleViolation
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application

@@ -21,7 +21,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from casereview.adapters.redaction import redact_url
-from casereview.domain.errors import InvalidInput, ServiceUnavailable
+from casereview.errors import InvalidInput, ServiceUnavailable
 
 SMTP_URL_ENV = "CASEREVIEW_SMTP_URL"
 LETTER_HEADER = "X-Casereview-Letter"

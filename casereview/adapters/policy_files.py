@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from casereview.domain.errors import InvalidInput
+from casereview.errors import InvalidInput
 from casereview.thresholds.policy import PolicyError, Procedure, parse_procedure
 
 

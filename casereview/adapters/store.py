@@ -12,7 +12,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from casereview.adapters.ledger import RECORDER_TOPICS
 from casereview.adapters.redaction import redact, redact_url, url_secrets
-from casereview.domain.errors import InvalidInput
+from casereview.errors import InvalidInput
 
 DEFAULT_DB = "sqlite:///casereview.db"
 
@@ -165,7 +165,7 @@ def ddl_lock(store: Store) -> Iterator[None]:
             autocommit=True,
         )
     except psycopg.OperationalError as exc:
-        from casereview.domain.errors import ServiceUnavailable
+        from casereview.errors import ServiceUnavailable
 
         host = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
         raise ServiceUnavailable(

@@ -22,14 +22,6 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from casereview.domain.errors import (
-    DecisionAlreadyStands,
-    DiscretionRequired,
-    InvalidInput,
-    ItemNotFound,
-    RuleViolation,
-    StepOutOfOrder,
-)
 from casereview.domain.personal import Person, Personal
 from casereview.domain.records import (
     ActionStep,
@@ -39,6 +31,14 @@ from casereview.domain.records import (
     StandingDecision,
 )
 from casereview.domain.values import Complaint
+from casereview.errors import (
+    DecisionAlreadyStands,
+    DiscretionRequired,
+    InvalidInput,
+    ItemNotFound,
+    RuleViolation,
+    StepOutOfOrder,
+)
 from casereview.thresholds.policy import Procedure
 from casereview.thresholds.rules import Decision, decide
 

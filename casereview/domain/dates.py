@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from casereview.domain.errors import FieldError
+from casereview.errors import FieldError
 
 EARLIEST = date(2000, 1, 1)
 YEARS_AHEAD = 3

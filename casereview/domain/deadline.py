@@ -19,7 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from casereview.domain.errors import RuleViolation
+from casereview.errors import RuleViolation
 
 
 def deadline_id(ref: str, kind: str, step_index: int) -> UUID:

@@ -25,8 +25,8 @@ from datetime import date, datetime
 from uuid import UUID
 
 from casereview.domain.case import Case, check_reported_after_incident
-from casereview.domain.errors import RuleViolation
 from casereview.domain.personal import Person, Personal
+from casereview.errors import RuleViolation
 
 
 def reference_key(agency: str, agency_ref: str) -> int:

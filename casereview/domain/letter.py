@@ -14,8 +14,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from casereview.domain.errors import RuleViolation
 from casereview.domain.personal import Personal
+from casereview.errors import RuleViolation
 
 
 def letter_id(ref: str, template: str, key: str, recipient_role: str) -> UUID:

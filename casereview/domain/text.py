@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from casereview.domain.errors import FieldError
+from casereview.errors import FieldError
 
 LINE = "line"
 FREE_TEXT = "free text"

@@ -27,9 +27,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from casereview.domain.case import Case
 from casereview.domain.deadline import Deadline
-from casereview.domain.errors import InvalidInput
 from casereview.domain.letter import Letter
 from casereview.domain.personal import Person, Personal
+from casereview.errors import InvalidInput
 from casereview.thresholds.calendar import Rule, WorkingDayCalendar, long_date
 from casereview.thresholds.policy import Procedure, Timescale
 from casereview.thresholds.rules import DISCRETION_REMINDER

@@ -31,24 +31,36 @@ from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
 from casereview.adapters.eventstore import translate_store_errors
 from casereview.adapters.mail import LETTER_HEADER, DeliveryRefused, Sender
-from casereview.domain.errors import (
+from casereview.domain.letter import Letter
+from casereview.errors import (
     CaseReviewError,
     Conflict,
     RuleViolation,
     ServiceUnavailable,
 )
-from casereview.domain.letter import Letter
 
 if TYPE_CHECKING:
+    from casereview.adapters.eventstore import CaseReviews
+    from casereview.domain.case import Case
     from casereview.projections.runner import Projector
-    from casereview.services.cases import CaseService
+    from casereview.thresholds.policy import Procedure
+
+
+class CaseService(Protocol):
+    """What the outbox needs of the case service: the store, and the procedure a case
+    follows (for its sender address)."""
+
+    app: CaseReviews
+
+    def procedure_for(self, case: Case) -> Procedure: ...
+
 
 STALE_CLAIM = timedelta(minutes=10)
 FIRST_RETRY = timedelta(minutes=1)

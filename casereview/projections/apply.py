@@ -15,13 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from casereview.domain.case import Case
 
-if TYPE_CHECKING:
-    from casereview.projections.batch import Batch
+
+class Batch(Protocol):
+    """What a handler uses of the rows a batch holds (casereview.projections.batch.Batch)."""
+
+    def row(self, table: str, key: Any) -> Row | None: ...
+
+    def add(self, table: str, key: Any, row: Row) -> None: ...
+
 
 STATUS_AFTER: dict[type[Any], str] = {
     Case.ApplicationReceived: "received",

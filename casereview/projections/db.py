@@ -12,7 +12,7 @@ from eventsourcing.persistence import OperationalError as StoreOperationalError
 from sqlalchemy import Connection, Engine, create_engine, event
 
 from casereview.adapters.store import Store
-from casereview.domain.errors import ServiceUnavailable
+from casereview.errors import ServiceUnavailable
 
 IMMEDIATE = "casereview_immediate"
 """Execution option: on SQLite, open the transaction with BEGIN IMMEDIATE (take the write lock

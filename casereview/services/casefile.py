@@ -14,8 +14,8 @@ from casereview.adapters.eventstore import (
 )
 from casereview.adapters.ledger import stream_positions
 from casereview.domain.case import Case, case_id
-from casereview.domain.errors import CaseNotFound, FieldError
 from casereview.domain.values import STATUSES
+from casereview.errors import CaseNotFound, FieldError
 from casereview.services.cases import CaseService
 from casereview.services.followup import case_deadlines
 from casereview.services.read_models import ReadModels

@@ -18,9 +18,9 @@ from casereview.adapters.eventstore import CaseReviews, new_person_id
 from casereview.adapters.holidays import calendar_for
 from casereview.domain.case import Case
 from casereview.domain.dates import check_ahead, check_past
-from casereview.domain.errors import FieldError, InvalidInput
 from casereview.domain.personal import Person, Personal
 from casereview.domain.text import check_optional, check_text
+from casereview.errors import FieldError, InvalidInput
 from casereview.services.followup import FollowUp, LetterComposer
 from casereview.services.read_models import ReadModels
 from casereview.thresholds.calendar import Rule, WorkingDayCalendar

@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from casereview.domain.errors import FieldError
+from casereview.errors import FieldError
 
 UK = ZoneInfo("Europe/London")
 

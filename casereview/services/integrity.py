@@ -23,7 +23,7 @@ from casereview.adapters.eventstore import CaseReviews
 from casereview.adapters.ledger import Expectation, LogReport, reading_log, verify_log
 
 __all__ = ["IntegrityService", "LogReport"]
-from casereview.domain.errors import FieldError, RuleViolation
+from casereview.errors import FieldError, RuleViolation
 
 
 class IntegrityService:

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from casereview.adapters.eventstore import translate_store_errors
 from casereview.domain.deadline import Deadline
-from casereview.domain.errors import Conflict
+from casereview.errors import Conflict
 from casereview.services.followup import LetterComposer, load_deadline
 
 if TYPE_CHECKING:

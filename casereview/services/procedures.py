@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from casereview.adapters.policy_files import load_policy_file
-from casereview.domain.errors import CaseReviewError, FieldError
+from casereview.errors import CaseReviewError, FieldError
 from casereview.services.cases import CaseService
 from casereview.services.simulation import Simulation, simulate
 from casereview.thresholds.calendar import Due, Rule

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from casereview.domain.errors import CaseReviewError
+from casereview.errors import CaseReviewError
 from casereview.services.notices import Notices
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from casereview.domain.errors import CaseReviewError, FieldError
+from casereview.errors import CaseReviewError, FieldError
 from casereview.services.letters import LetterService
 from casereview.services.timekeeping import DeadlineService
 

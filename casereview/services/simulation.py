@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from casereview.domain.case import Case
-from casereview.domain.errors import RuleViolation
+from casereview.errors import RuleViolation
 from casereview.services.cases import CaseService
 from casereview.thresholds.policy import Procedure
 from casereview.thresholds.rules import decide

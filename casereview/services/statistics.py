@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from casereview.adapters.ledger import log_head
-from casereview.domain.errors import FieldError
+from casereview.errors import FieldError
 from casereview.reporting.figures import Stats, compute_stats
 from casereview.reporting.html_report import render_html
 from casereview.services.cases import CaseService

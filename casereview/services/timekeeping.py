@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from casereview.domain.errors import FieldError
+from casereview.errors import FieldError
 from casereview.services.cases import CaseService
 from casereview.services.overdue import CheckResult, check_deadlines
 from casereview.services.read_models import ReadModels

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from casereview.domain.errors import CaseReviewError
+from casereview.errors import CaseReviewError
 from casereview.services.notices import Progress
 from casereview.services.read_models import ReadModels
 

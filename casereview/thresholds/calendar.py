@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Literal
 
-from casereview.domain.errors import InvalidInput
+from casereview.errors import InvalidInput
 
 Unit = Literal["working", "calendar"]
 

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from casereview.domain.errors import InvalidInput, RuleViolation
+from casereview.errors import InvalidInput, RuleViolation
 
 # ABCPA 2014 s.104(7)-(8) as read in DOMAIN.md section 1: three complaints, each within the
 # month beginning with the behaviour, the application within six months of each complaint.

@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
-from casereview.domain.errors import InvalidInput, RuleViolation
-from casereview.domain.values import Complaint
+from casereview.errors import InvalidInput, RuleViolation
 from casereview.thresholds.periods import last_day_of_period, months_text
 from casereview.thresholds.policy import (
     ACT_APPLY_WITHIN_MONTHS,
@@ -40,6 +40,32 @@ def natural_key(text: str) -> tuple[int | str, ...]:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class Complaint(Protocol):
+    """What the rules read of a complaint (the domain's `Complaint` value is one): its id,
+    the body it was made to, the dates, who made it, the incident it reports, the hate flag."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def agency(self) -> str: ...
+
+    @property
+    def incident_on(self) -> date: ...
+
+    @property
+    def reported_on(self) -> date: ...
+
+    @property
+    def complainant(self) -> str: ...
+
+    @property
+    def incident(self) -> str | None: ...
+
+    @property
+    def hate(self) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from casereview.adapters.store import parse_store_url
 from casereview.cli import cli, report
-from casereview.domain.errors import InvalidInput
+from casereview.errors import InvalidInput
 from tests.conftest import PG_BASE, PG_PROBLEM, drop_schema
 from tests.smtp_server import free_port
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casereview.adapters.holidays import calendar_for, load_overrides
-from casereview.domain.errors import InvalidInput
+from casereview.errors import InvalidInput
 from casereview.thresholds.calendar import Rule, Skipped
 
 DIVISIONS = ["england", "wales"]

@@ -10,8 +10,8 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from casereview.domain.case import CASE_EVENTS, Case, case_id
-from casereview.domain.errors import Conflict, DecisionAlreadyStands
 from casereview.domain.personal import Person
+from casereview.errors import Conflict, DecisionAlreadyStands
 from casereview.services.cases import CaseService
 from casereview.thresholds.policy import Procedure
 

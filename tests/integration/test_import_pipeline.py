@@ -12,7 +12,7 @@ import pytest
 
 import casereview.import_pipeline as pipeline
 from casereview.adapters.ledger import verify_log
-from casereview.domain.errors import ServiceUnavailable
+from casereview.errors import ServiceUnavailable
 from casereview.import_writer import ProcessWriter, ThreadWriter
 from casereview.importer import import_complaints
 from casereview.services.cases import CaseService

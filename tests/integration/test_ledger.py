@@ -42,7 +42,7 @@ from casereview.adapters.ledger_postgres import ChainedPostgresApplicationRecord
 from casereview.adapters.ledger_sqlite import ChainedSQLiteApplicationRecorder
 from casereview.adapters.store import ddl_lock, parse_store_url
 from casereview.cli import cli
-from casereview.domain.errors import Conflict
+from casereview.errors import Conflict
 from casereview.services.cases import CaseService
 from tests.conftest import PG_BASE, FixedClock
 

@@ -14,8 +14,8 @@ import pytest
 from casereview.adapters.eventstore import translate_store_errors
 from casereview.adapters.mail import FolderSender
 from casereview.adapters.store import parse_store_url
-from casereview.domain.errors import Conflict
 from casereview.domain.letter import Letter
+from casereview.errors import Conflict
 from casereview.notifications.compose import TEMPLATE_VERSION, Composer
 from casereview.notifications.outbox import flush
 from casereview.projections.runner import Projector

@@ -14,7 +14,7 @@ from casereview.adapters.policy_files import (
     UnknownArea,
     load_policy_file,
 )
-from casereview.domain.errors import InvalidInput
+from casereview.errors import InvalidInput
 from casereview.thresholds.policy import (
     PolicyError,
     PolicyStricterThanAct,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from casereview.adapters.store import parse_store_url
-from casereview.domain.errors import ServiceUnavailable
+from casereview.errors import ServiceUnavailable
 from casereview.projections.runner import TOPICS, Projector
 from casereview.projections.tables import DIGESTED
 from casereview.services.cases import CaseService

@@ -19,7 +19,7 @@ from casereview.adapters.mail import (
     sender_from_env,
 )
 from casereview.adapters.store import parse_store_url
-from casereview.domain.errors import InvalidInput, ServiceUnavailable
+from casereview.errors import InvalidInput, ServiceUnavailable
 from casereview.notifications.compose import Composer
 from casereview.notifications.outbox import STALE_CLAIM, flush
 from casereview.projections.runner import Projector

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casereview.domain.errors import InvalidInput
+from casereview.errors import InvalidInput
 from casereview.thresholds.calendar import (
     Due,
     Rule,

@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from casereview.domain.case import Case, case_id
-from casereview.domain.errors import (
+from casereview.domain.personal import Person, Personal
+from casereview.errors import (
     DecisionAlreadyStands,
     DiscretionRequired,
     InvalidInput,
     RuleViolation,
     StepOutOfOrder,
 )
-from casereview.domain.personal import Person, Personal
 from casereview.thresholds.policy import ACT_DEFAULT, Procedure, Route, Threshold
 
 AT = datetime(2026, 3, 20, 9, 30, tzinfo=UTC)

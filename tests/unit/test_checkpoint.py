@@ -10,7 +10,7 @@ from casereview.adapters.checkpoint import (
     sign,
     signed_message,
 )
-from casereview.domain.errors import InvalidInput
+from casereview.errors import InvalidInput
 
 KEY = b"0123456789abcdef0123456789abcdef"
 HEAD = "ab" * 32

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casereview.domain.case import Case
-from casereview.domain.errors import InvalidInput, RuleViolation
 from casereview.domain.intake import ComplaintIntake
 from casereview.domain.personal import Person, Personal
+from casereview.errors import InvalidInput, RuleViolation
 from tests.unit.test_case_aggregate import AT, BY, new_case
 
 AGENCIES = ("Hampshire Police", "Gosport Borough Council", "Vivid Homes")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from casereview.domain.errors import InvalidInput, RuleViolation
+from casereview.errors import InvalidInput, RuleViolation
 from casereview.thresholds.policy import (
     ACT_DEFAULT,
     UNLAWFUL_CAVEATS,

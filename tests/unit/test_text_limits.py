@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from casereview.domain.errors import FieldError
 from casereview.domain.text import RULES, check_text
+from casereview.errors import FieldError
 from casereview.projections.tables import make_tables
 
 # read-model column -> the domain field whose values it holds
