@@ -72,8 +72,8 @@ class DiscretionRequired(RuleViolation):
     def __init__(self, ref: str, area: str, role: str) -> None:
         super().__init__(
             f"{ref}: {area}'s procedure refers a vulnerable applicant's case to the {role} "
-            "when no test is met; record their decision with --discretion met --reason TEXT "
-            "or --discretion not-met --reason TEXT"
+            "when no test is met; record their decision as a discretionary decision (met or "
+            "not-met) with their reasons"
         )
 
 

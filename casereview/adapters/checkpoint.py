@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from casereview.adapters.ledger import Expectation
-from casereview.errors import InvalidInput, RuleViolation
+from casereview.errors import FieldError, InvalidInput, RuleViolation
 
 KEY_ENV = "CASEREVIEW_CHECKPOINT_KEY"
 KEY_FILE_SUFFIX = ".checkpoint-key"
@@ -172,9 +172,10 @@ def parse_expect_head(value: str) -> Expectation:
     """`POSITION:HASH`, as `log verify` and `log checkpoint` print them."""
     match = EXPECT_HEAD.match(value.strip())
     if match is None:
-        raise InvalidInput(
-            f"--expect-head: {value!r} is not POSITION:HASH (expected a position and a "
-            "64-hex-digit head, like 42:9f86d081..., as `casereview log verify` prints them)"
+        raise FieldError(
+            "expect_head",
+            f"{value!r} is not POSITION:HASH (expected a position and a "
+            "64-hex-digit head, like 42:9f86d081..., as `casereview log verify` prints them)",
         )
     return Expectation(int(match[1]), match[2].lower(), "--expect-head")
 

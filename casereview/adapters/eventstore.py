@@ -29,10 +29,9 @@ from eventsourcing.persistence import (
 
 from casereview.adapters.ledger import chained_recorder
 from casereview.adapters.transcoder import FastJSONTranscoder
-from casereview.domain.case import Case, case_id
+from casereview.domain.case import Case, case_id, check_application
 from casereview.domain.personal import Person, Personal
 from casereview.domain.sequence import ReferenceSequence, sequence_id
-from casereview.domain.values import APPLICANT_KINDS
 from casereview.errors import (
     CaseNotFound,
     Conflict,
@@ -200,20 +199,7 @@ class CaseReviews(Application[UUID]):
         follow_up: FollowUpHook | None = None,
         by: str,
     ) -> str:
-        if kind not in APPLICANT_KINDS:
-            raise InvalidInput(
-                f"--kind: {kind!r} is not one of {', '.join(APPLICANT_KINDS)}"
-            )
-        if kind == "on-behalf" and (not on_behalf_of or consent_on is None):
-            raise InvalidInput(
-                "--kind on-behalf needs --on-behalf-of NAME and --consent-on DATE "
-                "(an application on someone's behalf needs their consent)"
-            )
-        if consent_on is not None and consent_on > received_on:
-            raise InvalidInput(
-                f"--consent-on: {consent_on.isoformat()} is after the application was "
-                f"received ({received_on.isoformat()})"
-            )
+        check_application(kind, on_behalf_of, consent_on, received_on)
         applicant = Person(new_person_id(), applicant_name, email, address)
         victim = Person(new_person_id(), on_behalf_of) if on_behalf_of else None
         subject = (victim or applicant).id

@@ -30,10 +30,11 @@ from casereview.domain.records import (
     Recommendation,
     StandingDecision,
 )
-from casereview.domain.values import Complaint
+from casereview.domain.values import APPLICANT_KINDS, Complaint
 from casereview.errors import (
     DecisionAlreadyStands,
     DiscretionRequired,
+    FieldError,
     InvalidInput,
     ItemNotFound,
     RuleViolation,
@@ -51,16 +52,38 @@ def case_id(ref: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"/casereview/case/{ref}")
 
 
-def _not_before(label: str, day: date, earlier_label: str, earlier: date) -> None:
+def _not_before(field: str, day: date, earlier_label: str, earlier: date) -> None:
     if day < earlier:
-        raise InvalidInput(
-            f"{label}: {day.isoformat()} is before {earlier_label} ({earlier.isoformat()})"
+        raise FieldError(
+            field,
+            f"{day.isoformat()} is before {earlier_label} ({earlier.isoformat()})",
+        )
+
+
+def check_application(
+    kind: str, on_behalf_of: str | None, consent_on: date | None, received_on: date
+) -> None:
+    """Who applies (DOMAIN.md section 1): a known kind; on someone's behalf only with their
+    consent, given on or before the day the application arrived."""
+    if kind not in APPLICANT_KINDS:
+        raise FieldError("kind", f"{kind!r} is not one of {', '.join(APPLICANT_KINDS)}")
+    if kind == "on-behalf" and (not on_behalf_of or consent_on is None):
+        raise FieldError(
+            "kind",
+            "on-behalf needs the victim's name (on_behalf_of) and the date they consented "
+            "(consent_on): an application on someone's behalf needs their consent",
+        )
+    if consent_on is not None and consent_on > received_on:
+        raise FieldError(
+            "consent_on",
+            f"{consent_on.isoformat()} is after the application was received "
+            f"({received_on.isoformat()})",
         )
 
 
 def check_reported_after_incident(incident_on: date, reported_on: date) -> None:
     """A complaint cannot be reported before the incident it reports."""
-    _not_before("--reported-on", reported_on, "the incident it reports", incident_on)
+    _not_before("reported_on", reported_on, "the incident it reports", incident_on)
 
 
 class Case(Aggregate):
@@ -317,7 +340,7 @@ class Case(Aggregate):
             ("received",),
             "only a newly received application is acknowledged",
         )
-        _not_before("--on", on, "the application was received", self.received_on)
+        _not_before("on", on, "the application was received", self.received_on)
         self.trigger_event(
             self.ApplicationAcknowledged,
             timestamp=at,
@@ -441,7 +464,7 @@ class Case(Aggregate):
             corrected.agency, corrected.agency_ref, but=current.id
         )
         _not_before(
-            "--reported-on",
+            "reported_on",
             corrected.reported_on,
             "the incident",
             corrected.incident_on,
@@ -498,9 +521,7 @@ class Case(Aggregate):
                 ("received", "acknowledged"),
                 "the threshold is decided once, after the application is received",
             )
-        _not_before(
-            "--on", decided_on, "the application was received", self.received_on
-        )
+        _not_before("on", decided_on, "the application was received", self.received_on)
         decision = decide(
             self.complaints.values(),
             self.received_on,
@@ -586,11 +607,11 @@ class Case(Aggregate):
                 "a meeting is scheduled only after the threshold is met",
             )
         if not agencies:
-            raise InvalidInput(
-                "--agencies: name at least one agency invited to the review"
+            raise FieldError(
+                "agencies", "name at least one agency invited to the review"
             )
         _not_before(
-            "--on", meeting_on, "the threshold decision", self._decided().decided_on
+            "on", meeting_on, "the threshold decision", self._decided().decided_on
         )
         self.trigger_event(
             self.ReviewMeetingScheduled,
@@ -628,10 +649,8 @@ class Case(Aggregate):
             "schedule the meeting first",
         )
         if not attended:
-            raise InvalidInput("--attended: name at least one agency that attended")
-        _not_before(
-            "--on", held_on, "the threshold decision", self._decided().decided_on
-        )
+            raise FieldError("attended", "name at least one agency that attended")
+        _not_before("on", held_on, "the threshold decision", self._decided().decided_on)
         invited = self.meetings[-1].agencies
         self.trigger_event(
             self.ReviewMeetingHeld,
@@ -678,7 +697,7 @@ class Case(Aggregate):
             "recommendations follow a held review meeting",
         )
         if due_on is not None:
-            _not_before("--due", due_on, "the review meeting", self._reviewed_on())
+            _not_before("due", due_on, "the review meeting", self._reviewed_on())
         recommendation_id = f"R{len(self.recommendations) + 1}"
         self.trigger_event(
             self.RecommendationMade,
@@ -727,7 +746,7 @@ class Case(Aggregate):
                 recommendation_id,
                 list(self.recommendations),
             )
-        _not_before("--due", due_on, "the review meeting", self._reviewed_on())
+        _not_before("due", due_on, "the review meeting", self._reviewed_on())
         action_id = f"A{len(self.actions) + 1}"
         self.trigger_event(
             self.ActionPlanStepAgreed,
@@ -779,7 +798,7 @@ class Case(Aggregate):
         # An appeal reopened at the threshold clears the standing decision; the action plan
         # still dates from the decision that led to the review.
         _not_before(
-            "--on",
+            "on",
             completed_on,
             "the threshold decision",
             self.decisions[-1].decided_on,
@@ -817,7 +836,7 @@ class Case(Aggregate):
         )
         held_on = self.meetings[-1].held_on if self.status == "reviewed" else None
         earlier = held_on or self._decided().decided_on
-        _not_before("--on", sent_on, "the step it reports on", earlier)
+        _not_before("on", sent_on, "the step it reports on", earlier)
         self.trigger_event(
             self.OutcomeCommunicated,
             timestamp=at,
@@ -848,7 +867,7 @@ class Case(Aggregate):
         self._require(
             "lodge an appeal", ("outcome_sent",), "an appeal follows the outcome letter"
         )
-        _not_before("--on", lodged_on, "the outcome was sent", self._outcome_sent_on())
+        _not_before("on", lodged_on, "the outcome was sent", self._outcome_sent_on())
         self.trigger_event(
             self.AppealLodged,
             timestamp=at,
@@ -887,15 +906,16 @@ class Case(Aggregate):
         self._require("decide the appeal", ("appealed",), "lodge the appeal first")
         decision = self._decided()
         _not_before(
-            "--on", decided_on, "the appeal was lodged", self.appeals[-1].lodged_on
+            "on", decided_on, "the appeal was lodged", self.appeals[-1].lodged_on
         )
         if not upheld:
             reopens_at = None
         elif reopens_at is None:
             reopens_at = "review" if decision.met else "threshold"
         elif reopens_at not in ("threshold", "review"):
-            raise InvalidInput(
-                f"--reopens-at: {reopens_at!r} is not a step (expected threshold or review)"
+            raise FieldError(
+                "reopens_at",
+                f"{reopens_at!r} is not a step (expected threshold or review)",
             )
         if reopens_at == "review" and not decision.met:
             raise RuleViolation(
@@ -943,7 +963,7 @@ class Case(Aggregate):
     ) -> None:
         self._require_open("withdraw the application")
         _not_before(
-            "--on", withdrawn_on, "the application was received", self.received_on
+            "on", withdrawn_on, "the application was received", self.received_on
         )
         self.trigger_event(
             self.ApplicationWithdrawn,
@@ -977,7 +997,7 @@ class Case(Aggregate):
             ("outcome_sent", "appeal_decided"),
             "a case closes after the applicant has been sent the outcome",
         )
-        _not_before("--on", closed_on, "the outcome was sent", self._outcome_sent_on())
+        _not_before("on", closed_on, "the outcome was sent", self._outcome_sent_on())
         self.trigger_event(
             self.CaseClosed,
             timestamp=at,

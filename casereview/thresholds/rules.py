@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
-from casereview.errors import InvalidInput, RuleViolation
+from casereview.errors import FieldError, RuleViolation
 from casereview.thresholds.periods import last_day_of_period, months_text
 from casereview.thresholds.policy import (
     ACT_APPLY_WITHIN_MONTHS,
@@ -25,7 +25,7 @@ from casereview.thresholds.policy import (
 DISCRETION_REMINDER = (
     "The relevant bodies may still decide that the threshold is met, weighing the persistence "
     "of the behaviour, the harm or potential harm, and the adequacy of the response "
-    "(ABCPA 2014 s.104(5)); record that with --discretion met --reason."
+    "(ABCPA 2014 s.104(5)); that is recorded as a discretionary decision, with their reasons."
 )
 
 
@@ -189,7 +189,7 @@ def decide(
     vulnerability route's, decided against); neither can turn a test that is met into not met.
     """
     if discretion not in (None, "met", "not-met"):
-        raise InvalidInput(f"--discretion: {discretion!r} is not met or not-met")
+        raise FieldError("discretion", f"{discretion!r} is not met or not-met")
     ordered = sorted(complaints, key=lambda c: natural_key(c.id))
     t = procedure.threshold
     local = Window(
