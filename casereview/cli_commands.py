@@ -194,11 +194,16 @@ def complaint_add(
 ) -> None:
     """Record a complaint and print its id.
 
+    An agency's reference identifies one complaint, whatever its case and spaces: one
+    already recorded on another case is refused (exit 3, naming that case).
+
     \b
     Example:
         casereview complaint add GOSPORT-2026-0001 --agency "Hampshire Police" \\
             --incident-on 2026-02-01 --reported-on 2026-02-02 --agency-ref 44120
     """
+    if agency_ref:
+        refuse_recorded_elsewhere(cfg, ref, agency, agency_ref)
     complaint_id = cfg.service.add_complaint(
         ref,
         agency=agency,
@@ -212,6 +217,26 @@ def complaint_add(
         by=cfg.user,
     )
     written(cfg, as_json, complaint_id, {"ref": ref.upper(), "id": complaint_id})
+
+
+def refuse_recorded_elsewhere(
+    cfg: Config, ref: str, agency: str, agency_ref: str
+) -> None:
+    """RecordedOnAnotherCase if the read model (caught up first) holds this reference on a
+    case other than `ref` (on `ref` itself the case refuses it, naming the complaint).
+    Two writers recording one reference on two cases at the same moment can both pass: the
+    read model then lists it under both (see casereview.import_pipeline)."""
+    from casereview.application import normalise_ref
+    from casereview.domain.identity import RecordedOnAnotherCase, identity_key
+
+    ref = normalise_ref(ref)
+    cfg.refresh()
+    key = identity_key(agency, agency_ref)
+    holders = cfg.projector.recorded_under([key]).get(key, [])
+    if any(holder == ref for holder, _ in holders):
+        return
+    for other, complaint_id in holders:
+        raise RecordedOnAnotherCase(ref, agency, agency_ref, other, complaint_id)
 
 
 @complaint.command("correct")

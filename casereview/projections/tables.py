@@ -23,10 +23,12 @@ from sqlalchemy import (
     Table,
 )
 
+from casereview.domain.identity import KEY_WIDTH
+
 POSITION_NAME = "casereview"
 """The row of `projection_position` this projector owns."""
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The read models' shape. Bump it whenever a table or column here changes, or a handler in
 apply.py/tracking.py starts filling rows differently. Every table name carries it (`v2_cases`),
 so a new version builds its own tables beside the old ones from the log, while programs of the
@@ -34,7 +36,8 @@ old version go on reading theirs (no downtime); it switches to them once they ha
 and `casereview projections rebuild` drops tables of other versions. The log is the truth;
 read models are disposable.
 
-History: 1 = cases, complaints, deadlines, letters; 2 = adds recommendations and actions."""
+History: 1 = cases, complaints, deadlines, letters; 2 = adds recommendations and actions;
+3 = adds complaints.identity, the indexed key of (agency, agency_ref) as compared."""
 
 VERSION_PATTERN = r"v(\d+)_projection_position"
 """How the position table of each version present in a database is recognised."""
@@ -124,7 +127,11 @@ def make_tables(prefix: str = "", version: int | None = None) -> ProjectionTable
         Column("incident_on", Date, nullable=False),
         Column("reported_on", Date, nullable=False),
         Column("hate", Boolean, nullable=False),
+        # casereview.domain.identity.identity_key(agency, agency_ref): which case an agency's
+        # reference is recorded on, however its case and spaces were typed.
+        Column("identity", String(KEY_WIDTH)),
         Index(f"ix_{prefix}complaints_agency_ref", "agency", "agency_ref"),
+        Index(f"ix_{prefix}complaints_identity", "identity"),
     )
     deadlines = Table(
         f"{prefix}deadlines",
