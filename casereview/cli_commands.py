@@ -307,7 +307,9 @@ def complaint_import(
     """Import complaints from an agency export (CSV); exit 2 if any row was rejected.
 
     Columns: case_ref,agency,agency_ref,incident_on,reported_on,hate,summary.
-    (agency, agency_ref) identifies a complaint: importing a file again records nothing new.
+    (agency, agency_ref) identifies a complaint, whatever its case and spaces: importing a
+    file again records nothing new, and a reference already recorded on another case is
+    rejected. The reject file is written only if a row is rejected.
 
     \b
     Example:
@@ -317,16 +319,18 @@ def complaint_import(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from casereview.importer import RejectFile, import_complaints
+    from casereview.importer import RejectFile, check_reject_file, import_complaints
 
     reject_file = reject_file or path.with_suffix(".rejects.csv")
+    check_reject_file(path, reject_file)  # before anything is opened for writing
+    cfg.refresh()  # the read model says which case each reference is already on
     total = None  # the bar's length, counted only when a terminal shows it
     if sys.stderr.isatty():
         with path.open(encoding="utf-8-sig", errors="replace") as lines:
             total = max(sum(1 for _ in lines) - 1, 0)
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
     with (
-        reject_file.open("w", newline="", encoding="utf-8") as rejects,
+        RejectFile(reject_file) as rejects,
         Progress(*columns, disable=not sys.stderr.isatty(), transient=True) as bar,
     ):
         task = bar.add_task("rows", total=total)
@@ -336,7 +340,8 @@ def complaint_import(
             by=cfg.user,
             batch_size=batch_size,
             progress=lambda n: bar.advance(task, n),
-            reject=RejectFile(rejects),
+            reject=rejects,
+            elsewhere=cfg.projector.recorded_under,
         )
     cfg.refresh()
     if as_json:
@@ -353,7 +358,6 @@ def complaint_import(
             + (f" (see {reject_file})" if result.rejected else "")
         )
     if not result.rejected:
-        reject_file.unlink(missing_ok=True)
         return
     click.echo(f"Error: {result.rejected} row(s) rejected; see {reject_file}", err=True)
     raise click.exceptions.Exit(2)
