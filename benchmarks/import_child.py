@@ -73,7 +73,7 @@ def main() -> None:
     store = parse_store_url(args.store)
     service = build_service(store, SHIPPED_POLICIES, clock=clock)
     # The look-up of references already recorded on other cases, as `complaint import` makes
-    # it: the read model caught up first (not timed, as the command does it before importing).
+    # it: the read model caught up first (the benchmark did that; not timed either way).
     from casereview.projections.runner import Projector
 
     projector = Projector(service.app, store)
