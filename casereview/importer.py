@@ -57,7 +57,7 @@ takes (casereview.domain.text). A longer cell rejects its row unread."""
 LINE_LIMIT = 1 << 20
 """Characters of one line read at a time: far more than any row that could be accepted, so
 a line without end costs no more memory than this."""
-ROW_BYTES, MAX_EXPECTED = 100, 2_000_000
+ROW_BYTES, MAX_EXPECTED = 130, 2_000_000
 """Rows expected of a file: its size over a typical row's, at most a national year's twice
 (sizes the import's table of references recorded; it grows if there are more)."""
 
