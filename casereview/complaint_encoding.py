@@ -23,7 +23,7 @@ from eventsourcing.utils import get_topic
 from casereview.adapters.transcoder import FastJSONTranscoder
 from casereview.domain.case import Case
 from casereview.domain.intake import ComplaintIntake
-from casereview.domain.personal import Person
+from casereview.domain.personal import Person, Personal
 from casereview.import_writer import EventRow
 
 FIELDS = (
@@ -56,6 +56,13 @@ class ComplaintEncoder:
         if isinstance(transcoder, FastJSONTranscoder):
             self.transcoder = transcoder
             self.template = self._template(transcoder)
+            # A summary is new text every time: written here in one step, not through the
+            # transcoder's generic walk (and its cache of values already written).
+            self.summary_head = (
+                '{"_type_":'
+                + encode_basestring(transcoder.transcoding_name(Personal))
+                + ',"_data_":{"subject":'
+            )
             self.fast = self.fast and self._agrees()
 
     @staticmethod
@@ -115,6 +122,18 @@ class ComplaintEncoder:
     def _encode(self, event: Case.ComplaintRecorded) -> EventRow:
         state: dict[str, Any] = event.__dict__
         write, summary = self.transcoder.write_value, state["summary"]
+        if summary is None:
+            summary_text = "null"
+        elif type(summary) is Personal and type(summary.text) is str:
+            summary_text = (
+                self.summary_head
+                + encode_basestring(summary.subject)
+                + ',"text":'
+                + encode_basestring(summary.text)
+                + "}}"
+            )
+        else:
+            summary_text = write(summary)
         at = state["timestamp"]
         if (
             at is not self.last_at
@@ -130,7 +149,7 @@ class ComplaintEncoder:
             state["reported_on"].isoformat(),
             write(state["complainant"]),
             "true" if state["hate"] else "false",
-            "null" if summary is None else write(summary),
+            summary_text,
             encode_basestring(state["recorded_by"]),
         )
         return (

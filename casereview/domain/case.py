@@ -22,6 +22,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from casereview.domain.identity import Identity, complaint_identity
 from casereview.domain.personal import Person, Personal
 from casereview.domain.records import (
     ActionStep,
@@ -79,6 +80,14 @@ def check_application(
             f"{consent_on.isoformat()} is after the application was received "
             f"({received_on.isoformat()})",
         )
+
+
+def _identity(agency: str, agency_ref: str | None) -> Identity | None:
+    """The pair as compared, or None when there is no reference (nothing to compare)."""
+    if not agency_ref:
+        return None
+    identity = complaint_identity(agency, agency_ref)
+    return identity if identity[1] else None
 
 
 def check_reported_after_incident(incident_on: date, reported_on: date) -> None:
@@ -277,8 +286,9 @@ class Case(Aggregate):
             self.people[victim.id] = victim
         self.acknowledged_on: date | None = None
         self.complaints: dict[str, Complaint] = {}
-        # (agency, agency_ref) -> complaint id: an agency's reference names one complaint.
-        self.agency_refs: dict[tuple[str, str], str] = {}
+        # (agency, agency_ref) as compared (domain/identity.py) -> complaint id: an agency's
+        # reference names one complaint, however its case and spaces were typed.
+        self.agency_refs: dict[Identity, str] = {}
         self.corrections: list[tuple[str, dict[str, Any], Personal]] = []
         self.decisions: list[StandingDecision] = []
         self.decision: StandingDecision | None = None
@@ -406,8 +416,9 @@ class Case(Aggregate):
         recorded_by: str,
     ) -> None:
         self.people.setdefault(complainant.id, complainant)
-        if agency_ref:
-            self.agency_refs[(agency, agency_ref)] = complaint_id
+        identity = _identity(agency, agency_ref)
+        if identity is not None:
+            self.agency_refs[identity] = complaint_id
         self.complaints[complaint_id] = Complaint(
             id=complaint_id,
             agency=agency,
@@ -423,8 +434,9 @@ class Case(Aggregate):
     def _refuse_known_reference(
         self, agency: str, agency_ref: str | None, but: str | None = None
     ) -> None:
-        existing = self.agency_refs.get((agency, agency_ref or ""))
-        if agency_ref and existing is not None and existing != but:
+        identity = _identity(agency, agency_ref)
+        existing = None if identity is None else self.agency_refs.get(identity)
+        if existing is not None and existing != but:
             raise RuleViolation(
                 f"{self.ref}: {agency} reference {agency_ref!r} is already recorded "
                 f"as complaint {existing}"
@@ -488,9 +500,15 @@ class Case(Aggregate):
     ) -> None:
         old = self.complaints[complaint_id]
         new = replace(old, **fields)
-        self.agency_refs.pop((old.agency, old.agency_ref or ""), None)
-        if new.agency_ref:
-            self.agency_refs[(new.agency, new.agency_ref)] = complaint_id
+        old_identity = _identity(old.agency, old.agency_ref)
+        if (
+            old_identity is not None
+            and self.agency_refs.get(old_identity) == complaint_id
+        ):
+            del self.agency_refs[old_identity]
+        new_identity = _identity(new.agency, new.agency_ref)
+        if new_identity is not None:
+            self.agency_refs[new_identity] = complaint_id
         self.complaints[complaint_id] = new
         self.corrections.append((complaint_id, dict(fields), reason))
 

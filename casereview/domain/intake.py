@@ -8,7 +8,9 @@ stream's version, how many complaints it holds (complaint ids are C1, C2, ...), 
 references already recorded. The references are kept as 64-bit hashes in a sorted array (eight
 bytes each; a set of Python ints costs about ninety), so a case with years of reports costs a
 few hundred bytes; a hash alone can only say "possibly recorded", so the import
-confirms a match against the case itself (`confirm`) before it skips a row.
+confirms a match against the case itself (`confirm`) before it skips a row. References are
+compared as the Case compares them (`casereview.domain.identity`: case and spaces do not
+matter), and recorded as typed.
 
 `record` checks the same rules as `Case.record_complaint` and returns the same
 `ComplaintRecorded` event, which replays into the same Case
@@ -25,12 +27,14 @@ from datetime import date, datetime
 from uuid import UUID
 
 from casereview.domain.case import Case, check_reported_after_incident
+from casereview.domain.identity import Identity, complaint_identity
 from casereview.domain.personal import Person, Personal
 from casereview.errors import RuleViolation
 
 
 def reference_key(agency: str, agency_ref: str) -> int:
-    return hash((agency, agency_ref))
+    """The hash of the pair as compared (this process's `hash`: never stored)."""
+    return hash(complaint_identity(agency, agency_ref))
 
 
 @dataclass(slots=True)
@@ -43,8 +47,9 @@ class ComplaintIntake:
     subject: str
     hashes: array[int]
     """The references' hashes (`reference_key`), sorted."""
-    references: set[tuple[str, str]] | None = field(default=None)
-    """The exact references, once a hash matched and the case was read to confirm it."""
+    references: set[Identity] | None = field(default=None)
+    """The exact references (as compared), once a hash matched and the case was read to
+    confirm it."""
 
     @classmethod
     def of(cls, case: Case) -> ComplaintIntake:
@@ -60,22 +65,30 @@ class ComplaintIntake:
             ),
         )
 
-    def may_hold(self, agency: str, agency_ref: str) -> bool:
-        """False: certainly not recorded. True: recorded, unless a hash collided (`holds`)."""
-        key = reference_key(agency, agency_ref)
+    def may_hold(
+        self, agency: str, agency_ref: str, identity: Identity | None = None
+    ) -> bool:
+        """False: certainly not recorded. True: recorded, unless a hash collided (`holds`).
+        (`identity`, if given, is the pair as compared, worked out already.)"""
+        key = hash(identity or complaint_identity(agency, agency_ref))
         at = bisect_left(self.hashes, key)
         return at < len(self.hashes) and self.hashes[at] == key
 
-    def holds(self, agency: str, agency_ref: str) -> bool | None:
+    def holds(
+        self, agency: str, agency_ref: str, identity: Identity | None = None
+    ) -> bool | None:
         """Whether the reference is recorded; None until the exact references are known."""
         if self.references is None:
             return None
-        return (agency, agency_ref) in self.references
+        return (identity or complaint_identity(agency, agency_ref)) in self.references
 
     def confirm(self, stored: Case, pending: Iterable[tuple[str, str]]) -> None:
-        """Learn the exact references: those of the case as stored, and those recorded here
-        since but not yet saved."""
-        self.references = {*stored.agency_refs, *pending}
+        """Learn the exact references: those of the case as stored (already as compared),
+        and those recorded here since but not yet saved (as typed)."""
+        self.references = {
+            *stored.agency_refs,
+            *(complaint_identity(*pair) for pair in pending),
+        }
 
     def record(
         self,
@@ -88,11 +101,14 @@ class ComplaintIntake:
         summary: str | None,
         at: datetime,
         by: str,
+        identity: Identity | None = None,
     ) -> Case.ComplaintRecorded:
         """The ComplaintRecorded event `Case.record_complaint` would record, for the caller
         to save; this intake now counts it."""
-        check_reported_after_incident(incident_on, reported_on)
-        if self.holds(agency, agency_ref):
+        if reported_on < incident_on:
+            check_reported_after_incident(incident_on, reported_on)
+        identity = identity or complaint_identity(agency, agency_ref)
+        if self.references is not None and identity in self.references:
             raise RuleViolation(
                 f"{self.ref}: {agency} reference {agency_ref!r} is already recorded"
             )
@@ -121,7 +137,7 @@ class ComplaintIntake:
         )
         self.version += 1
         self.complaints += 1
-        insort(self.hashes, reference_key(agency, agency_ref))
+        insort(self.hashes, hash(identity))
         if self.references is not None:
-            self.references.add((agency, agency_ref))
+            self.references.add(identity)
         return event

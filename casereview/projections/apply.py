@@ -3,7 +3,8 @@
 The status follows exactly the aggregate's own transitions (casereview/domain/case.py); the
 decision columns mirror the case's standing decision, so an appeal upheld back to the threshold
 clears them as it clears `case.decision`. Only ids, dates, flags, counts and the agencies' own
-references are copied: never a name, an address or free text.
+references are copied (and a digest of each reference as compared, to find it across cases):
+never a name, an address or free text.
 
 The handlers work on plain dicts, one per row, held by the batch being applied
 (casereview/projections/batch.py), which loads the rows a batch touches and writes them back
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from casereview.domain.case import Case
+from casereview.domain.identity import identity_key
 
 
 class Batch(Protocol):
@@ -124,9 +126,14 @@ def _complaint_recorded(b: Batch, case: Row, e: Any) -> None:
             "incident_on": e.incident_on,
             "reported_on": e.reported_on,
             "hate": bool(e.hate),
+            "identity": _identity(e.agency, e.agency_ref),
         },
     )
     case["complaints"] += 1
+
+
+def _identity(agency: str, agency_ref: str | None) -> str | None:
+    return identity_key(agency, agency_ref) if agency_ref else None
 
 
 def _complaint_corrected(b: Batch, case: Row, e: Any) -> None:
@@ -141,6 +148,8 @@ def _complaint_corrected(b: Batch, case: Row, e: Any) -> None:
     if "hate" in fields:
         fields["hate"] = bool(fields["hate"])
     complaint.update(fields)
+    if "agency" in fields or "agency_ref" in fields:
+        complaint["identity"] = _identity(complaint["agency"], complaint["agency_ref"])
 
 
 def _threshold_decided(b: Batch, case: Row, e: Any) -> None:

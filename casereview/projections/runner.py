@@ -17,15 +17,31 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy.exc
 from eventsourcing.utils import get_topic
-from sqlalchemy import Connection, Engine, Select, Table, and_, inspect, or_, select
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Engine,
+    Select,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    func,
+    inspect,
+    or_,
+    select,
+)
 
 from casereview.adapters.store import Store, ddl_lock
 from casereview.domain.case import CASE_EVENTS
 from casereview.domain.deadline import DEADLINE_EVENTS
+from casereview.domain.identity import identity_key
 from casereview.domain.letter import LETTER_EVENTS
 from casereview.projections import log
 from casereview.projections import tables as schema
@@ -359,18 +375,47 @@ class Projector:
         return sorted(rows, key=lambda r: _id_order(r["complaint_id"]))
 
     def find_complaint(self, agency: str, agency_ref: str) -> tuple[str, str] | None:
-        """The (case ref, complaint id) recorded under this agency's own reference."""
+        """The (case ref, complaint id) recorded under this agency's own reference, compared
+        as the domain compares it (casereview.domain.identity)."""
+        found = self.recorded_under([identity_key(agency, agency_ref)])
+        holders = found.get(identity_key(agency, agency_ref))
+        return holders[0] if holders else None
+
+    def recorded_under(self, keys: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        """For each `identity_key` recorded, the (case ref, complaint id) pairs under it, in
+        order: one query for any number of keys (the import asks once a batch), the keys
+        bound as one array (PostgreSQL) or one JSON array (SQLite), not one parameter each,
+        through a statement built once."""
         self._ready()
-        c = self.tables.complaints.c
-        query = (
-            select(c.ref, c.complaint_id)
-            .where(c.agency == agency, c.agency_ref == agency_ref)
-            .order_by(c.ref, c.complaint_id)
-            .limit(1)
-        )
+        found: dict[str, list[tuple[str, str]]] = {}
+        if not keys:
+            return found
         with unavailable_as_error(), self.engine.connect() as conn:
-            found = conn.execute(query).first()
-        return None if found is None else (str(found[0]), str(found[1]))
+            if self.store.is_postgres:
+                rows: Any = conn.execute(self._lookup, {"keys": list(keys)})
+            else:  # the driver's own call: SQLAlchemy's per-call work cost more here
+                rows = conn.exec_driver_sql(self._lookup_sql, (json.dumps(list(keys)),))
+            for key, ref, complaint_id in rows:
+                found.setdefault(key, []).append((str(ref), str(complaint_id)))
+        return found
+
+    @cached_property
+    def _lookup(self) -> Select[Any]:
+        c = self.tables.complaints.c
+        if self.store.is_postgres:
+            wanted: Any = c.identity == any_(bindparam("keys", type_=ARRAY(String)))
+        else:
+            keys = func.json_each(bindparam("keys", type_=String)).table_valued("value")
+            wanted = c.identity.in_(select(keys.c.value))
+        return (
+            select(c.identity, c.ref, c.complaint_id)
+            .where(wanted)
+            .order_by(c.identity, c.ref, c.complaint_id)
+        )
+
+    @cached_property
+    def _lookup_sql(self) -> str:
+        return str(self._lookup.compile(dialect=self.engine.dialect))
 
     def due_deadlines(self, today: date) -> list[dict[str, Any]]:
         """Open deadlines whose reminder day has come or whose due date has passed."""

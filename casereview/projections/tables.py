@@ -23,6 +23,8 @@ from sqlalchemy import (
     Table,
 )
 
+from casereview.domain.identity import KEY_WIDTH
+
 POSITION_NAME = "casereview"
 """The row of `projection_position` this projector owns."""
 
@@ -35,7 +37,8 @@ and `casereview projections rebuild` drops tables of other versions. The log is 
 read models are disposable.
 
 History: 1 = cases, complaints, deadlines, letters; 2 = adds recommendations and actions;
-3 = adds `skipped` (events of the log the tables could not hold)."""
+3 = adds `skipped` (events of the log the tables could not hold) and complaints.identity,
+the indexed key of (agency, agency_ref) as compared."""
 
 VERSION_PATTERN = r"v(\d+)_projection_position"
 """How the position table of each version present in a database is recognised."""
@@ -127,7 +130,11 @@ def make_tables(prefix: str = "", version: int | None = None) -> ProjectionTable
         Column("incident_on", Date, nullable=False),
         Column("reported_on", Date, nullable=False),
         Column("hate", Boolean, nullable=False),
+        # casereview.domain.identity.identity_key(agency, agency_ref): which case an agency's
+        # reference is recorded on, however its case and spaces were typed.
+        Column("identity", String(KEY_WIDTH)),
         Index(f"ix_{prefix}complaints_agency_ref", "agency", "agency_ref"),
+        Index(f"ix_{prefix}complaints_identity", "identity"),
     )
     deadlines = Table(
         f"{prefix}deadlines",

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate
 
-from casereview.adapters.eventstore import CaseReviews, new_person_id
+from casereview.adapters.eventstore import CaseReviews, new_person_id, normalise_ref
 from casereview.adapters.holidays import calendar_for
 from casereview.domain.case import Case
 from casereview.domain.dates import check_ahead, check_past
+from casereview.domain.identity import RecordedOnAnotherCase, identity_key
 from casereview.domain.personal import Person, Personal
 from casereview.domain.text import check_optional, check_text
 from casereview.errors import FieldError, InvalidInput
@@ -155,6 +156,9 @@ class CaseService:
         check_optional("incident", incident)
         check_optional("summary", summary)
 
+        if agency_ref:
+            self.refuse_recorded_elsewhere(ref, agency, agency_ref)
+
         def step(case: Case, at: datetime) -> str:
             person = self.person_named(case, complainant)
             return case.record_complaint(
@@ -172,6 +176,21 @@ class CaseService:
 
         result: str = self._do(ref, by, step)
         return result
+
+    def refuse_recorded_elsewhere(self, ref: str, agency: str, agency_ref: str) -> None:
+        """RecordedOnAnotherCase if the read models (caught up first) hold this agency
+        reference on a case other than `ref` (on `ref` itself the case refuses it, naming the
+        complaint). Two writers recording one reference on two cases at the same moment can
+        both pass: the read model then lists it under both (see the bulk import's pipeline)."""
+        if self.read_models is None:
+            return
+        ref = normalise_ref(ref)
+        key = identity_key(agency, agency_ref)
+        holders = self.read_models.for_reading().recorded_under([key]).get(key, [])
+        if any(holder == ref for holder, _ in holders):
+            return
+        for other, complaint_id in holders:
+            raise RecordedOnAnotherCase(ref, agency, agency_ref, other, complaint_id)
 
     @staticmethod
     def person_named(case: Case, name: str | None) -> Person:

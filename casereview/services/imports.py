@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from casereview.importer import ImportResult, RejectFile, import_complaints
+from casereview.importer import (
+    ImportResult,
+    RejectFile,
+    check_reject_file,
+    import_complaints,
+)
 from casereview.services.cases import CaseService
 
 
@@ -59,21 +64,26 @@ class ImportService:
         with their line number and reason. `count_rows` counts the file's rows first, for a
         progress bar's length (`total`)."""
         reject_file = reject_file or path.with_suffix(".rejects.csv")
+        check_reject_file(path, reject_file)  # before anything is opened for writing
+        # The read models say which case each agency reference is already on.
+        projector = (
+            self.cases.read_models.for_reading()
+            if self.cases.read_models is not None
+            else None
+        )
         if count_rows and total is not None:
             with path.open(encoding="utf-8-sig", errors="replace") as lines:
                 total(max(sum(1 for _ in lines) - 1, 0))
-        with reject_file.open("w", newline="", encoding="utf-8") as rejects:
+        with RejectFile(reject_file) as rejects:
             result = import_complaints(
                 self.cases,
                 path,
                 by=by,
                 batch_size=batch_size,
                 progress=progress,
-                reject=RejectFile(rejects),
+                reject=rejects,
+                elsewhere=None if projector is None else projector.recorded_under,
             )
         if self.cases.read_models is not None:
             self.cases.read_models.after_write()
-        if not result.rejected:
-            reject_file.unlink(missing_ok=True)
-            return Imported(result, None)
-        return Imported(result, reject_file)
+        return Imported(result, reject_file if result.rejected else None)

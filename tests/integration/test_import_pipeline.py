@@ -217,3 +217,131 @@ def test_a_file_of_one_batch_starts_no_writer_process(
     )
 
     assert (result.recorded, result.rejected) == (4, 0)
+
+
+def test_a_reference_recorded_on_one_case_is_refused_on_another_in_any_later_batch(
+    service: CaseService, tmp_path: Path
+) -> None:
+    a, b = receive(service, "Jo Jones"), receive(service, "Kit King")
+    # P-1 on `a` in the first batch; on `b` in the same batch, the next (built while the
+    # first is in flight) and one after that (saved by then), spelled differently each time.
+    rows = [(a, "P-1"), (b, "p-1"), (a, "P-2"), (b, " P-1"), (b, "X-1"), (b, "X-2")]
+    rows += [(b, "X-3"), (b, "P-1 "), (a, "P-3")]
+    rejected: list[tuple[int, str]] = []
+
+    result = import_complaints(
+        service,
+        export(tmp_path / "export.csv", rows),
+        by=BY,
+        batch_size=3,
+        reject=lambda r: rejected.append((r[0], r[1])),
+    )
+
+    assert (result.recorded, result.rejected) == (6, 3)
+    assert [line for line, _ in rejected] == [3, 5, 9]
+    assert all(f"already recorded on {a} as complaint C1" in why for _, why in rejected)
+    assert references(service, a) == ["P-1", "P-2", "P-3"]
+    assert references(service, b) == ["X-1", "X-2", "X-3"]
+
+
+def test_a_reference_the_read_model_holds_on_another_case_is_refused(
+    service: CaseService, db_url: str, tmp_path: Path
+) -> None:
+    from casereview.bootstrap import parse_store_url
+    from casereview.projections.runner import Projector
+
+    a, b = receive(service, "Lee Lowe"), receive(service, "Mo Moss")
+    import_complaints(service, export(tmp_path / "first.csv", [(a, "Q-1")]), by=BY)
+    projector = Projector(service.app, parse_store_url(db_url))
+    try:
+        projector.catch_up()
+        rejected: list[str] = []
+        result = import_complaints(
+            service,
+            export(tmp_path / "second.csv", [(a, "q-1"), (b, "Q-1"), (b, "Q-2")]),
+            by=BY,
+            reject=lambda r: rejected.append(r[1]),
+            elsewhere=projector.recorded_under,
+        )
+    finally:
+        projector.close()
+
+    assert (result.recorded, result.already, result.rejected) == (1, 1, 1)
+    assert rejected == [
+        f"{b}: Hampshire Police reference 'Q-1' is already recorded on {a} as complaint "
+        "C1 (an agency's reference identifies one complaint; correct the reference or "
+        "record it on that case)"
+    ]
+    assert references(service, b) == ["Q-2"]
+
+
+def test_a_row_csv_gives_up_on_is_skipped_to_its_end_and_the_next_rows_read(
+    service: CaseService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import casereview.importer as importer
+
+    monkeypatch.setattr(importer, "LINE_LIMIT", 200)
+    ref = receive(service, "Ned North")
+    good = "{ref},Hampshire Police,{r},2026-02-01,2026-02-02,false,{s}\n"
+    source = tmp_path / "export.csv"
+    source.write_text(
+        HEADER
+        + good.format(ref=ref, r="S-1", s="one")
+        # A line over LINE_LIMIT, whose quoted cell goes on over the next lines and holds
+        # what looks like rows, commas and doubled quotes.
+        + good.format(ref=ref, r="S-2", s='"' + "w" * 300 + "\n")
+        + good.format(ref=ref, r="S-3", s='""quoted"", not a row')
+        + 'end of it"\n'
+        + good.format(ref=ref, r="S-4", s="two")
+        # A cell over CELL_LIMIT in a short-lined quoted cell, then a row on its last line.
+        + good.format(ref=ref, r="S-5", s='"' + ("v" * 150 + "\n") * 40 + '"')
+        + good.format(ref=ref, r="S-6", s="three"),
+        encoding="utf-8",
+    )
+    rejected: list[tuple[int, str]] = []
+
+    result = import_complaints(
+        service, source, by=BY, reject=lambda r: rejected.append((r[0], r[1]))
+    )
+
+    assert references(service, ref) == ["S-1", "S-4", "S-6"]
+    # S-2 is lines 3-6 (its cell holds a blank line), S-5 lines 8-48.
+    assert [line for line, _ in rejected] == [3, 8]
+    assert result.rejected == 2
+
+
+def test_lines_ending_in_a_lone_carriage_return_or_with_a_bom_are_read(
+    service: CaseService, tmp_path: Path
+) -> None:
+    ref = receive(service, "Oli Owen")
+    rows = [
+        f"{ref},Hampshire Police,T-{i},2026-02-01,2026-02-02,false,x" for i in (1, 2)
+    ]
+    source = tmp_path / "export.csv"
+    source.write_bytes(
+        b"\xef\xbb\xbf" + (HEADER.strip() + "\r" + "\r".join(rows) + "\r").encode()
+    )
+
+    result = import_complaints(service, source, by=BY)
+
+    assert (result.recorded, result.rejected) == (2, 0)
+    assert references(service, ref) == ["T-1", "T-2"]
+
+
+def test_the_table_of_references_recorded_finds_claims_releases_and_grows() -> None:
+    table = pipeline.Recorded()
+    keys = [hash(("agency", f"r-{i}")) for i in range(5000)] + [0]
+
+    claims = [table.claim(key, f"CASE-{i % 7}") for i, key in enumerate(keys)]
+
+    assert all(other is None for other, _ in claims)
+    assert table.claim(keys[0], "CASE-0") == (None, -1)  # held by it already
+    other, slot = table.claim(keys[1], "CASE-9")
+    assert other == "CASE-1"
+    table.take(slot, "CASE-9")
+    assert table.claim(keys[1], "CASE-1")[0] == "CASE-9"
+    other, slot = table.claim(hash(("agency", "new")), "CASE-2")
+    table.release(slot)  # not recorded after all
+    assert table.claim(hash(("agency", "new")), "CASE-3") == (None, slot)
+    assert table.claim(0, "CASE-4")[0] == "CASE-2"  # 0 is a key too
+    assert table.mask + 1 >= 2 * table.size

@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select, update
 
-from casereview.adapters.store import parse_store_url
+from casereview.bootstrap import parse_store_url
+from casereview.domain.identity import identity_key
 from casereview.errors import ServiceUnavailable
 from casereview.projections.runner import TOPICS, Projector
 from casereview.projections.tables import DIGESTED
@@ -194,8 +195,11 @@ def test_live_catch_up_gives_the_expected_rows(
         "incident_on": date(2026, 9, 6),
         "reported_on": date(2026, 9, 7),
         "hate": False,
+        "identity": identity_key("council", f"P-{ref}-2"),
     }
     assert projector.find_complaint("council", f"P-{ref}-2") == (ref, "C2")
+    # Compared as the domain compares references: case and spaces do not matter.
+    assert projector.find_complaint(" Council ", f"p-{ref.lower()}-2") == (ref, "C2")
     assert projector.find_complaint("police", f"P-{ref}-2") is None
 
 
@@ -329,6 +333,9 @@ def test_a_corrected_complaint_updates_its_row(
     )
     assert (c2["agency"], c2["agency_ref"]) == ("council", "H-9")
     assert projector.find_complaint("council", "H-9") == (ref, "C2")
+    assert projector.find_complaint("COUNCIL", "h-9") == (ref, "C2")
+    assert projector.find_complaint("council", f"P-{ref}-2") is None  # corrected away
+    assert projector.find_complaint("housing", f"P-{ref}-1") == (ref, "C1")
     assert projector.list_cases()[0]["version"] == 5
 
 

@@ -4,6 +4,7 @@ replay into the same case, under the same rules."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -16,17 +17,24 @@ from casereview.errors import InvalidInput, RuleViolation
 from tests.unit.test_case_aggregate import AT, BY, new_case
 
 AGENCIES = ("Hampshire Police", "Gosport Borough Council", "Vivid Homes")
+SPELLINGS = (str.lower, str.upper, str.title, lambda s: f" {s} ", lambda s: s)
+"""How one agency or reference gets typed: the same complaint whatever the case and spaces."""
+spelled = st.sampled_from(SPELLINGS)
 complaints = st.lists(
     st.tuples(
         st.sampled_from(AGENCIES),
-        st.text(min_size=1, max_size=8),
+        # A small alphabet, so references (and their spellings) repeat; never blank (the
+        # import requires one).
+        st.text(alphabet="aB-1 \u00a0", min_size=1, max_size=4).filter(str.strip)
+        | st.text(min_size=1, max_size=8).filter(str.strip),
         st.dates(date(2025, 1, 1), date(2026, 3, 1)),
         st.integers(0, 40),
         st.booleans(),
         st.none() | st.text(min_size=1, max_size=30),
+        spelled,
+        spelled,
     ),
     max_size=12,
-    unique_by=lambda c: (c[0], c[1]),
 )
 
 
@@ -34,28 +42,38 @@ def fields(event: Case.Event) -> dict[str, object]:
     return dict(vars(event))
 
 
-@settings(max_examples=150)
+@settings(max_examples=300)
 @given(complaints, st.booleans())
 def test_the_intake_records_the_events_the_case_would_record(
-    rows: list[tuple[str, str, date, int, bool, str | None]], on_behalf: bool
+    rows: list[tuple[str, str, date, int, bool, str | None, Any, Any]], on_behalf: bool
 ) -> None:
     victim = Person("p-victim", "Vic Tim") if on_behalf else None
     by_case = new_case(victim=victim)
     intake = ComplaintIntake.of(by_case)
     replayed = new_case(victim=victim)
-    for agency, agency_ref, incident_on, days, hate, summary in rows:
+    for name, reference, incident_on, days, hate, summary, spell, spell_ref in rows:
+        agency, agency_ref = spell(name), spell_ref(reference)
         reported_on = incident_on + timedelta(days=days)
-        by_case.record_complaint(
-            agency=agency,
-            agency_ref=agency_ref,
-            incident_on=incident_on,
-            reported_on=reported_on,
-            complainant=by_case.applicant,
-            hate=hate,
-            summary=Personal(by_case.victim_id, summary) if summary else None,
-            at=AT,
-            by=BY,
-        )
+        try:
+            by_case.record_complaint(
+                agency=agency,
+                agency_ref=agency_ref,
+                incident_on=incident_on,
+                reported_on=reported_on,
+                complainant=by_case.applicant,
+                hate=hate,
+                summary=Personal(by_case.victim_id, summary) if summary else None,
+                at=AT,
+                by=BY,
+            )
+        except RuleViolation:
+            # Another spelling of a reference the case holds: the intake, confirmed
+            # against the case as the import confirms it, holds it too.
+            assert intake.may_hold(agency, agency_ref)
+            intake.confirm(by_case, [])
+            assert intake.holds(agency, agency_ref) is True
+            continue
+        assert not intake.holds(agency, agency_ref)
         event = intake.record(
             agency=agency,
             agency_ref=agency_ref,
@@ -72,6 +90,37 @@ def test_the_intake_records_the_events_the_case_would_record(
     assert intake.complaints == len(by_case.complaints)
     assert replayed.complaints == by_case.complaints
     assert replayed.agency_refs == by_case.agency_refs
+    assert sorted(intake.hashes) == sorted(hash(k) for k in by_case.agency_refs)
+
+
+def test_another_spelling_of_a_recorded_reference_is_held_by_the_intake() -> None:
+    case = new_case()
+    case.record_complaint(
+        agency="surrey police",
+        agency_ref="IMP-1",
+        incident_on=date(2026, 2, 20),
+        reported_on=date(2026, 2, 21),
+        complainant=case.applicant,
+        at=AT,
+        by=BY,
+    )
+    intake = ComplaintIntake.of(case)
+
+    assert intake.may_hold("Surrey  Police", "imp-1")
+    intake.confirm(case, [("Vivid Homes", "v-9")])
+    assert intake.holds("SURREY POLICE", " Imp-1 ") is True
+    assert intake.holds("vivid  homes", "V-9") is True
+    with pytest.raises(RuleViolation, match="already recorded"):
+        intake.record(
+            agency="Surrey Police",
+            agency_ref="IMP-1",
+            incident_on=date(2026, 2, 20),
+            reported_on=date(2026, 2, 21),
+            hate=False,
+            summary=None,
+            at=AT,
+            by=BY,
+        )
 
 
 def test_a_report_before_its_incident_is_refused_as_the_case_refuses_it() -> None:
