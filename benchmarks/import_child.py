@@ -1,7 +1,7 @@
 """One complaint import in a process of its own, so its peak memory can be read alone.
 
 `python benchmarks/import_child.py STORE_URL FILE.csv --clock ISO [--batch-size N]
-[--progress]` imports the file with `casereview.importer.import_complaints` and prints one JSON
+[--progress]` imports the file with `casereview.bulk_import.importer.import_complaints` and prints one JSON
 object: rows recorded, already recorded and rejected, the seconds the import took (the service
 already built, so start-up is not counted), and `maxrss_kb`: this process's peak resident set
 size plus that of the import's writer process, each its `VmHWM` from /proc read at the end (the
@@ -52,8 +52,8 @@ def main() -> None:
 
     from casereview.adapters.policy_files import SHIPPED_POLICIES
     from casereview.bootstrap import build_service, parse_store_url
-    from casereview.import_writer import ProcessWriter
-    from casereview.importer import RejectFile, import_complaints
+    from casereview.bulk_import.importer import RejectFile, import_complaints
+    from casereview.bulk_import.writer import ProcessWriter
 
     writer_peak = {"kb": 0}
     close = ProcessWriter.close

@@ -67,7 +67,7 @@ def _scenarios() -> list[tuple[str, Script]]:
                 agency=agency,
                 incident_on=d(-60 + 15 * i),
                 reported_on=d(-59 + 15 * i),
-                agency_ref=f"DEMO-{100 + i}",
+                agency_ref=f"{ref}-{100 + i}",  # unique to the case, run after run
                 by=u,
             )
         s.decide_threshold(ref, d(9), by=u)

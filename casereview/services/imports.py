@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from casereview.importer import (
+from casereview.bulk_import.importer import (
     ImportResult,
     RejectFile,
     check_reject_file,

@@ -223,23 +223,23 @@ def test_nul_and_control_characters_reject_their_row_and_every_command_still_wor
     assert [(r["line"], r["reason"]) for r in rejects_of(rejects)] == [
         (
             "2",
-            "agency: contains a control character (U+0000), which is not allowed "
-            "at character 8",
+            "agency: contains a control character (U+0000) at character 8, "
+            "which is not allowed",
         ),
         (
             "4",
-            "agency: contains a control character (U+001B), which is not allowed "
-            "at character 8",
+            "agency: contains a control character (U+001B) at character 8, "
+            "which is not allowed",
         ),
         (
             "5",
-            "agency_ref: contains a control character (U+007F), which is not allowed "
-            "at character 2",
+            "agency_ref: contains a control character (U+007F) at character 2, "
+            "which is not allowed",
         ),
         (
             "6",
-            "summary: contains a control character (U+0007), which is not allowed "
-            "at character 5",
+            "summary: contains a control character (U+0007) at character 5, "
+            "which is not allowed",
         ),
     ]
     # The reject file shows the bad character as U+FFFD, never raw.

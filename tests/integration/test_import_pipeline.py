@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-import casereview.import_pipeline as pipeline
+import casereview.bulk_import.pipeline as pipeline
 from casereview.adapters.ledger import verify_log
+from casereview.bulk_import.importer import import_complaints
+from casereview.bulk_import.writer import ProcessWriter, ThreadWriter
 from casereview.errors import ServiceUnavailable
-from casereview.import_writer import ProcessWriter, ThreadWriter
-from casereview.importer import import_complaints
 from casereview.services.cases import CaseService
 
 HEADER = "case_ref,agency,agency_ref,incident_on,reported_on,hate,summary\n"
@@ -278,7 +278,7 @@ def test_a_reference_the_read_model_holds_on_another_case_is_refused(
 def test_a_row_csv_gives_up_on_is_skipped_to_its_end_and_the_next_rows_read(
     service: CaseService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import casereview.importer as importer
+    import casereview.bulk_import.importer as importer
 
     monkeypatch.setattr(importer, "LINE_LIMIT", 200)
     ref = receive(service, "Ned North")

@@ -11,7 +11,7 @@ from eventsourcing.persistence import JSONTranscoder, Mapper
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casereview.complaint_encoding import ComplaintEncoder
+from casereview.bulk_import.encoding import ComplaintEncoder
 from casereview.domain.intake import ComplaintIntake
 from casereview.domain.personal import Person
 from tests.unit.test_transcoder import FAST, SLOW

@@ -21,6 +21,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, BinaryIO, Protocol
 from uuid import UUID
@@ -88,7 +89,7 @@ class ProcessWriter:
             p for p in (package_root, os.environ.get("PYTHONPATH")) if p
         )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "casereview.import_writer"],
+            [sys.executable, "-m", "casereview.bulk_import.writer"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=child_env,
@@ -144,14 +145,19 @@ class ProcessWriter:
         self.replies.close()
 
 
+def _now() -> datetime:
+    """The writer's clock. It records nothing of its own: each event already carries the
+    time the import gave it; the library's clock here only stamps what it must."""
+    return datetime.now(UTC)
+
+
 def serve(batches: BinaryIO, replies: BinaryIO) -> None:
     """The writer process: save each batch received, reply how it went, until the import
     closes the pipe (or dies, which closes it too)."""
     from casereview.adapters.eventstore import CaseReviews, translate_store_errors
-    from casereview.bootstrap import system_clock
 
     env = pickle.load(batches)  # noqa: S301 - sent by the import that started us
-    app = CaseReviews(env=env, clock=system_clock)
+    app = CaseReviews(env=env, clock=_now)
     try:
         while True:
             try:

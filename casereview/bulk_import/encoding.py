@@ -21,10 +21,10 @@ from eventsourcing.persistence import Mapper
 from eventsourcing.utils import get_topic
 
 from casereview.adapters.transcoder import FastJSONTranscoder
+from casereview.bulk_import.writer import EventRow
 from casereview.domain.case import Case
 from casereview.domain.intake import ComplaintIntake
 from casereview.domain.personal import Person, Personal
-from casereview.import_writer import EventRow
 
 FIELDS = (
     "timestamp",

@@ -4,7 +4,7 @@ the next one built while the writer saves this one.
 Each batch's complaints are recorded against the compact intake of their case
 (`casereview.domain.intake`), read from the log once and kept for up to INTAKE_CACHE cases, and
 the batch's events are inserted in one transaction by the import's writer
-(`casereview.import_writer`, a process of its own), so building batch N+1 overlaps saving batch
+(`casereview.bulk_import.writer`, a process of its own), so building batch N+1 overlaps saving batch
 N. Batch N+1 is built on the intakes as they will be once N is saved; if N's save fails because
 another writer changed one of its cases (its stream version is taken), N and N+1 are both built
 again from the log and saved in turn, so nothing is recorded against a stale case. Only one
@@ -31,7 +31,15 @@ from types import TracebackType
 from typing import NamedTuple
 
 from casereview.adapters.eventstore import CaseReviews, translate_store_errors
-from casereview.complaint_encoding import ComplaintEncoder
+from casereview.bulk_import.encoding import ComplaintEncoder
+from casereview.bulk_import.writer import (
+    EventRow,
+    ProcessWriter,
+    ThreadWriter,
+    Writer,
+    shareable,
+    stored_events,
+)
 from casereview.domain.case import Case
 from casereview.domain.identity import (
     Identity,
@@ -41,14 +49,6 @@ from casereview.domain.identity import (
 )
 from casereview.domain.intake import ComplaintIntake
 from casereview.errors import CaseNotFound, Conflict, InvalidInput, RuleViolation
-from casereview.import_writer import (
-    EventRow,
-    ProcessWriter,
-    ThreadWriter,
-    Writer,
-    shareable,
-    stored_events,
-)
 
 INTAKE_CACHE = 50_000
 """Cases whose intake is kept between batches: a national year's applications all fit (a few

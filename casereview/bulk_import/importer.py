@@ -1,7 +1,7 @@
 """`complaint import`: agency exports of complaints, streamed, batched and idempotent.
 
 The file is read a row at a time (memory stays flat whatever its size). Rows are grouped into
-batches of BATCH_SIZE, each saved in one transaction (`casereview.import_pipeline`: recorded
+batches of BATCH_SIZE, each saved in one transaction (`casereview.bulk_import.pipeline`: recorded
 against a compact intake of each case, the next batch built while this one is saved), so the
 rate approaches the database's own. `(agency, agency_ref)` identifies a complaint, compared
 without regard to case or spaces: a row already recorded on its case is skipped, so a re-run,
@@ -28,14 +28,22 @@ from datetime import date
 from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, Protocol, TextIO
 
 from casereview.adapters.csv_safe import SafeWriter
+from casereview.bulk_import.pipeline import (
+    Elsewhere,
+    Pipeline,
+    Prepared,
+    Rejection,
+    Row,
+)
 from casereview.domain.identity import normalised
 from casereview.domain.text import RULES, check_text
 from casereview.errors import FieldError, InvalidInput
-from casereview.import_pipeline import Elsewhere, Pipeline, Prepared, Rejection, Row
-from casereview.services.cases import CaseService
+
+if TYPE_CHECKING:
+    from casereview.adapters.eventstore import CaseReviews
 
 COLUMNS = (
     "case_ref",
@@ -397,8 +405,16 @@ def batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+class ImportTarget(Protocol):
+    """What the import needs of the case service: the store, and today's date."""
+
+    app: CaseReviews
+
+    def today(self) -> date: ...
+
+
 def import_complaints(
-    service: CaseService,
+    service: ImportTarget,
     path: Path,
     *,
     by: str,
