@@ -341,7 +341,7 @@ def complaint_import(
             batch_size=batch_size,
             progress=lambda n: bar.advance(task, n),
             reject=rejects,
-            elsewhere=cfg.projector.recorded_under,
+            elsewhere=cfg.projector.reference_lookup(),
         )
     cfg.refresh()
     if as_json:
