@@ -117,7 +117,7 @@ def main() -> None:
             batch_size=args.batch_size,
             progress=progress,
             reject=rejects,
-            elsewhere=projector.recorded_under,
+            elsewhere=projector.reference_lookup(),
         )
         seconds = time.perf_counter() - t0
     projector.close()

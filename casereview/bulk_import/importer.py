@@ -19,6 +19,7 @@ csv module would have read it, `Scan`), control characters, and text over a fiel
 from __future__ import annotations
 
 import csv
+import gc
 import os
 import re
 import tempfile
@@ -445,6 +446,10 @@ def import_complaints(
             progress(batch.size)
 
     field_limit = csv.field_size_limit(CELL_LIMIT)
+    # Everything made before the import (modules, the service, the read models' engine) lives
+    # as long as it does: frozen, the collector's full passes, which a million rows set off
+    # again and again, skip it.
+    gc.freeze()
     try:
         with handle:
             lines = Lines(handle)
@@ -468,6 +473,7 @@ def import_complaints(
                     settled(batch)
     finally:
         csv.field_size_limit(field_limit)
+        gc.unfreeze()
     return result
 
 

@@ -15,7 +15,7 @@ An agency's reference identifies one complaint (CONTRACT.md), compared normalise
 skipped). On another case a row is refused when the pair is recorded there: by this import
 (`Recorded`, exact, whatever the batch), or before it, as the read model of complaints held it
 when the import began (`Elsewhere`: one bulk look-up per batch, each match confirmed against
-the stored case). What is not guaranteed: a complaint recorded on another case by another
+the stored case; none at all when the read model held no reference). What is not guaranteed: a complaint recorded on another case by another
 writer while the import runs, or one the read model had not caught up with, is not seen;
 both rows are then kept, and the read model lists the pair under both cases.
 """

@@ -381,6 +381,19 @@ class Projector:
         holders = found.get(identity_key(agency, agency_ref))
         return holders[0] if holders else None
 
+    def reference_lookup(
+        self,
+    ) -> Callable[[Sequence[str]], dict[str, list[tuple[str, str]]]] | None:
+        """`recorded_under`, for an import to ask which case its references are already on;
+        None when no complaint with a reference is recorded yet (a first import into a new
+        store then has nothing to look up, batch after batch)."""
+        self._ready()
+        c = self.tables.complaints.c
+        query = select(c.identity).where(c.identity.is_not(None)).limit(1)
+        with unavailable_as_error(), self.engine.connect() as conn:
+            found = conn.execute(query).first()
+        return None if found is None else self.recorded_under
+
     def recorded_under(self, keys: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         """For each `identity_key` recorded, the (case ref, complaint id) pairs under it, in
         order: one query for any number of keys (the import asks once a batch), the keys

@@ -82,7 +82,7 @@ class ImportService:
                 batch_size=batch_size,
                 progress=progress,
                 reject=rejects,
-                elsewhere=None if projector is None else projector.recorded_under,
+                elsewhere=None if projector is None else projector.reference_lookup(),
             )
         if self.cases.read_models is not None:
             self.cases.read_models.after_write()
