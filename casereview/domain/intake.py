@@ -27,6 +27,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from casereview.domain.case import Case, check_reported_after_incident
+from casereview.domain.case_events import ComplaintRecorded
 from casereview.domain.identity import Identity, complaint_identity
 from casereview.domain.personal import Person, Personal
 from casereview.errors import RuleViolation
@@ -102,7 +103,7 @@ class ComplaintIntake:
         at: datetime,
         by: str,
         identity: Identity | None = None,
-    ) -> Case.ComplaintRecorded:
+    ) -> ComplaintRecorded:
         """The ComplaintRecorded event `Case.record_complaint` would record, for the caller
         to save; this intake now counts it."""
         if reported_on < incident_on:
