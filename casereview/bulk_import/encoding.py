@@ -76,6 +76,7 @@ class ComplaintEncoder:
             case_id=UUID(int=1),
             ref="SAMPLE-2026-0001",
             version=3,
+            status="acknowledged",
             complaints=2,
             complainant=Person("p-sample", 'Ann "Sample" Ünïcode', None, "1 Road"),
             subject="p-sample",

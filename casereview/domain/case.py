@@ -36,6 +36,9 @@ from casereview.thresholds.policy import Procedure
 from casereview.thresholds.rules import Decision, decide
 
 OPEN_ACTION_STATES = ("reviewed", "outcome_sent", "appealed", "appeal_decided")
+ENDED = ("closed", "withdrawn")
+"""The statuses a case never leaves (DOMAIN.md section 4): no step follows, not even a
+complaint. A later final status (void) joins by being named here."""
 CORRECTABLE = ("incident_on", "reported_on", "agency", "agency_ref", "incident", "hate")
 
 
@@ -76,6 +79,19 @@ def check_application(
 def check_reported_after_incident(incident_on: date, reported_on: date) -> None:
     """A complaint cannot be reported before the incident it reports."""
     _not_before("reported_on", reported_on, "the incident it reports", incident_on)
+
+
+def check_takes_complaints(ref: str, status: str) -> None:
+    """Complaints are recorded until the case ends, after its decision too (for the record);
+    once it is closed or withdrawn, what was reported since is for a new application
+    (DOMAIN.md section 4)."""
+    if status in ENDED:
+        raise StepOutOfOrder(
+            ref,
+            "record a complaint",
+            status,
+            "a new application is the way (complaints are recorded on an open case)",
+        )
 
 
 class Case(Aggregate, CaseState):
@@ -120,7 +136,7 @@ class Case(Aggregate, CaseState):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in ("closed", "withdrawn")
+        return self.status not in ENDED
 
     def _require(self, step: str, allowed: tuple[str, ...], needs: str) -> None:
         if self.status not in allowed:
@@ -187,7 +203,9 @@ class Case(Aggregate, CaseState):
         at: datetime,
         by: str,
     ) -> str:
-        """Record a complaint at any stage: after a decision it is kept for the record only."""
+        """Record a complaint while the case is open: after a decision it is kept for the
+        record only."""
+        check_takes_complaints(self.ref, self.status)
         check_reported_after_incident(incident_on, reported_on)
         self._refuse_known_reference(agency, agency_ref)
         complaint_id = self.next_complaint_id()
