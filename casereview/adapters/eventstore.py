@@ -30,6 +30,7 @@ from eventsourcing.persistence import (
 from casereview.adapters.ledger import chained_recorder
 from casereview.adapters.transcoder import FastJSONTranscoder
 from casereview.domain.case import Case, case_id, check_application
+from casereview.domain.case_events import CaseEvent
 from casereview.domain.personal import Person, Personal
 from casereview.domain.sequence import ReferenceSequence, sequence_id
 from casereview.errors import (
@@ -245,7 +246,7 @@ class CaseReviews(Application[UUID]):
 
     # ----- queries ------------------------------------------------------------------------
 
-    def case_events(self, ref: str) -> list[Case.Event]:
+    def case_events(self, ref: str) -> list[CaseEvent]:
         ref = normalise_ref(ref)
         with translate_store_errors():
             found = [

@@ -41,6 +41,7 @@ from casereview.bulk_import.writer import (
     stored_events,
 )
 from casereview.domain.case import Case
+from casereview.domain.case_events import ComplaintRecorded
 from casereview.domain.identity import (
     Identity,
     RecordedOnAnotherCase,
@@ -333,7 +334,7 @@ class Pipeline:
         digests, before = self._recorded_before(batch.rows)
         refused: list[Rejection] = []
         touched: References = {}
-        events: list[Case.ComplaintRecorded] = []
+        events: list[ComplaintRecorded] = []
         recorded = already = 0
         in_flight = earlier.touched if earlier is not None else {}
         claim = self.recorded.claim

@@ -1,16 +1,11 @@
 """The Case aggregate: one application for an ASB Case Review (ABCPA 2014 s.104), one stream.
 
-Events are nested classes, as the `eventsourcing` library expects, and each pins its stored name
-in `TOPIC` ("casereview:<Name>"), so modules and classes can move without orphaning statutory
-records: never change a TOPIC. To change an event's fields, raise its `class_version` and add a
-static `upcast_vN_vN+1(state)` turning the stored dict of the old version into the new one (the
-mapper calls it on read; see ComplaintRecorded). Every event carries `recorded_by` and the
-business date(s) it is about, separate from the library's `timestamp` (when it was recorded,
-passed in from the injected clock).
-
-Public methods check the step against the lifecycle of DOMAIN.md section 4, then record an
-event; the private `@event` methods apply it and run again on every replay, so they only copy
-values into state (no clock, no I/O, no ids made up on the spot).
+Each public method checks the step against the lifecycle of DOMAIN.md section 4 and the rules
+of its fields, then triggers one event, naming its fields. The events, their fields (written
+once) and what each changes in the case's state are in casereview/domain/case_events.py; the
+state itself is CaseState (casereview/domain/records.py). The events are attributes of Case
+too (`Case.ComplaintRecorded`), as the library expects of an aggregate's events: being named
+here is what registers their stored TOPICs.
 """
 
 from __future__ import annotations
@@ -20,17 +15,13 @@ from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
-from casereview.domain.identity import Identity, complaint_identity
+from casereview.domain import case_events as events
+from casereview.domain.case_events import CASE_EVENTS as CASE_EVENTS
+from casereview.domain.identity import reference_identity
 from casereview.domain.personal import Person, Personal
-from casereview.domain.records import (
-    ActionStep,
-    AppealRecord,
-    Meeting,
-    Recommendation,
-    StandingDecision,
-)
+from casereview.domain.records import CaseState, StandingDecision
 from casereview.domain.values import APPLICANT_KINDS, Complaint
 from casereview.errors import (
     DecisionAlreadyStands,
@@ -45,6 +36,9 @@ from casereview.thresholds.policy import Procedure
 from casereview.thresholds.rules import Decision, decide
 
 OPEN_ACTION_STATES = ("reviewed", "outcome_sent", "appealed", "appeal_decided")
+ENDED = ("closed", "withdrawn")
+"""The statuses a case never leaves (DOMAIN.md section 4): no step follows, not even a
+complaint. A later final status (void) joins by being named here."""
 CORRECTABLE = ("incident_on", "reported_on", "agency", "agency_ref", "incident", "hate")
 
 
@@ -82,20 +76,25 @@ def check_application(
         )
 
 
-def _identity(agency: str, agency_ref: str | None) -> Identity | None:
-    """The pair as compared, or None when there is no reference (nothing to compare)."""
-    if not agency_ref:
-        return None
-    identity = complaint_identity(agency, agency_ref)
-    return identity if identity[1] else None
-
-
 def check_reported_after_incident(incident_on: date, reported_on: date) -> None:
     """A complaint cannot be reported before the incident it reports."""
     _not_before("reported_on", reported_on, "the incident it reports", incident_on)
 
 
-class Case(Aggregate):
+def check_takes_complaints(ref: str, status: str) -> None:
+    """Complaints are recorded until the case ends, after its decision too (for the record);
+    once it is closed or withdrawn, what was reported since is for a new application
+    (DOMAIN.md section 4)."""
+    if status in ENDED:
+        raise StepOutOfOrder(
+            ref,
+            "record a complaint",
+            status,
+            "a new application is the way (complaints are recorded on an open case)",
+        )
+
+
+class Case(Aggregate, CaseState):
     """One application for an ASB Case Review, from receipt to closure."""
 
     TOPIC = "casereview:Case"
@@ -103,146 +102,24 @@ class Case(Aggregate):
     class Created(Aggregate.Created):
         TOPIC = "casereview:Case.Created"
 
-    # ----- events: stored names are pinned by TOPIC; see the module docstring -------------
+    Event = events.CaseEvent
 
-    class ApplicationReceived(Aggregate.Created):
-        TOPIC = "casereview:ApplicationReceived"
-        ref: str
-        area: str
-        received_on: date
-        applicant_kind: str
-        applicant: Person
-        victim: Person | None
-        consent_on: date | None
-        hate: bool
-        vulnerable: bool
-        summary: Personal | None
-        channel: str
-        recorded_by: str
-
-    class ApplicationAcknowledged(Aggregate.Event):
-        TOPIC = "casereview:ApplicationAcknowledged"
-        acknowledged_on: date
-        recorded_by: str
-
-    class ComplaintRecorded(Aggregate.Event):
-        """v2 added `incident` (the key grouping reports of one incident to several agencies)."""
-
-        TOPIC = "casereview:ComplaintRecorded"
-        class_version = 2
-        complaint_id: str
-        agency: str
-        agency_ref: str | None
-        incident: str | None
-        incident_on: date
-        reported_on: date
-        complainant: Person
-        hate: bool
-        summary: Personal | None
-        recorded_by: str
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            # Version 1 had no incident key: each report then stood for its own incident.
-            state["incident"] = None
-
-    class ComplaintCorrected(Aggregate.Event):
-        TOPIC = "casereview:ComplaintCorrected"
-        complaint_id: str
-        fields: dict[str, Any]
-        reason: Personal
-        recorded_by: str
-
-    class ThresholdDecided(Aggregate.Event):
-        TOPIC = "casereview:ThresholdDecided"
-        decided_on: date
-        met: bool
-        basis: str | None
-        route: str | None
-        policy: dict[str, str]
-        qualifying: list[str]
-        excluded: list[dict[str, str]]
-        explanation: list[str]
-        nearest: str | None
-        missing: str | None
-        discretion_reason: Personal | None
-        decided_by: str
-        recorded_by: str
-
-    class ReviewMeetingScheduled(Aggregate.Event):
-        TOPIC = "casereview:ReviewMeetingScheduled"
-        meeting_on: date
-        agencies: list[str]
-        chair: str | None
-        recorded_by: str
-
-    class ReviewMeetingHeld(Aggregate.Event):
-        TOPIC = "casereview:ReviewMeetingHeld"
-        held_on: date
-        attended: list[str]
-        apologies: list[str]
-        victim_attended: bool
-        impact_statement: Personal | None
-        recorded_by: str
-
-    class RecommendationMade(Aggregate.Event):
-        TOPIC = "casereview:RecommendationMade"
-        recommendation_id: str
-        agency: str
-        text: Personal
-        due_on: date | None
-        recorded_by: str
-
-    class ActionPlanStepAgreed(Aggregate.Event):
-        TOPIC = "casereview:ActionPlanStepAgreed"
-        action_id: str
-        recommendation_id: str
-        owner: str
-        text: Personal
-        due_on: date
-        recorded_by: str
-
-    class ActionPlanStepCompleted(Aggregate.Event):
-        TOPIC = "casereview:ActionPlanStepCompleted"
-        action_id: str
-        completed_on: date
-        note: Personal | None
-        recorded_by: str
-
-    class OutcomeCommunicated(Aggregate.Event):
-        TOPIC = "casereview:OutcomeCommunicated"
-        sent_on: date
-        letter: str
-        recorded_by: str
-
-    class AppealLodged(Aggregate.Event):
-        TOPIC = "casereview:AppealLodged"
-        lodged_on: date
-        grounds: Personal
-        in_time: bool | None
-        window: str | None
-        recorded_by: str
-
-    class AppealDecided(Aggregate.Event):
-        TOPIC = "casereview:AppealDecided"
-        decided_on: date
-        upheld: bool
-        reasons: Personal
-        decided_by: str
-        reopens_at: str | None
-        recorded_by: str
-
-    class ApplicationWithdrawn(Aggregate.Event):
-        TOPIC = "casereview:ApplicationWithdrawn"
-        withdrawn_on: date
-        reason: Personal
-        recorded_by: str
-
-    class CaseClosed(Aggregate.Event):
-        TOPIC = "casereview:CaseClosed"
-        closed_on: date
-        reason: Personal | None
-        recorded_by: str
+    # The events a Case records (case_events.py), in the order of its lifecycle.
+    ApplicationReceived = events.ApplicationReceived
+    ApplicationAcknowledged = events.ApplicationAcknowledged
+    ComplaintRecorded = events.ComplaintRecorded
+    ComplaintCorrected = events.ComplaintCorrected
+    ThresholdDecided = events.ThresholdDecided
+    ReviewMeetingScheduled = events.ReviewMeetingScheduled
+    ReviewMeetingHeld = events.ReviewMeetingHeld
+    RecommendationMade = events.RecommendationMade
+    ActionPlanStepAgreed = events.ActionPlanStepAgreed
+    ActionPlanStepCompleted = events.ActionPlanStepCompleted
+    OutcomeCommunicated = events.OutcomeCommunicated
+    AppealLodged = events.AppealLodged
+    AppealDecided = events.AppealDecided
+    ApplicationWithdrawn = events.ApplicationWithdrawn
+    CaseClosed = events.CaseClosed
 
     @classmethod
     def receive(cls, *, at: datetime, by: str, **fields: Any) -> Case:
@@ -255,60 +132,11 @@ class Case(Aggregate):
         )
         return case
 
-    @event(ApplicationReceived)
-    def __init__(
-        self,
-        ref: str,
-        area: str,
-        received_on: date,
-        applicant_kind: str,
-        applicant: Person,
-        victim: Person | None,
-        consent_on: date | None,
-        hate: bool,
-        vulnerable: bool,
-        summary: Personal | None,
-        channel: str,
-        recorded_by: str,
-    ) -> None:
-        self.ref, self.area, self.received_on = ref, area, received_on
-        self.applicant_kind, self.applicant, self.victim = (
-            applicant_kind,
-            applicant,
-            victim,
-        )
-        self.consent_on, self.hate, self.vulnerable = consent_on, hate, vulnerable
-        self.summary, self.channel = summary, channel
-        self.status = "received"
-        # Everyone named on the case, by opaque id; names are personal data held per person.
-        self.people: dict[str, Person] = {applicant.id: applicant}
-        if victim is not None:
-            self.people[victim.id] = victim
-        self.acknowledged_on: date | None = None
-        self.complaints: dict[str, Complaint] = {}
-        # (agency, agency_ref) as compared (domain/identity.py) -> complaint id: an agency's
-        # reference names one complaint, however its case and spaces were typed.
-        self.agency_refs: dict[Identity, str] = {}
-        self.corrections: list[tuple[str, dict[str, Any], Personal]] = []
-        self.decisions: list[StandingDecision] = []
-        self.decision: StandingDecision | None = None
-        self.meetings: list[Meeting] = []
-        self.recommendations: dict[str, Recommendation] = {}
-        self.actions: dict[str, ActionStep] = {}
-        self.outcome_sent_on: date | None = None
-        self.appeals: list[AppealRecord] = []
-        self.reopened_at: str | None = None
-        self.withdrawn_on: date | None = None
-        self.closed_on: date | None = None
-        # The steps that start or meet timescales, in order, with their business dates;
-        # deadlines are keyed by a step's position here, so they can be found again.
-        self.steps: list[tuple[str, date]] = [("received", received_on)]
-
     # ----- guards -------------------------------------------------------------------------
 
     @property
     def is_open(self) -> bool:
-        return self.status not in ("closed", "withdrawn")
+        return self.status not in ENDED
 
     def _require(self, step: str, allowed: tuple[str, ...], needs: str) -> None:
         if self.status not in allowed:
@@ -358,12 +186,6 @@ class Case(Aggregate):
             recorded_by=by,
         )
 
-    @event(ApplicationAcknowledged)
-    def _acknowledged(self, acknowledged_on: date, recorded_by: str) -> None:
-        self.acknowledged_on = acknowledged_on
-        self.status = "acknowledged"
-        self.steps.append(("acknowledged", acknowledged_on))
-
     def next_complaint_id(self) -> str:
         return f"C{len(self.complaints) + 1}"
 
@@ -381,7 +203,9 @@ class Case(Aggregate):
         at: datetime,
         by: str,
     ) -> str:
-        """Record a complaint at any stage: after a decision it is kept for the record only."""
+        """Record a complaint while the case is open: after a decision it is kept for the
+        record only."""
+        check_takes_complaints(self.ref, self.status)
         check_reported_after_incident(incident_on, reported_on)
         self._refuse_known_reference(agency, agency_ref)
         complaint_id = self.next_complaint_id()
@@ -401,40 +225,10 @@ class Case(Aggregate):
         )
         return complaint_id
 
-    @event(ComplaintRecorded)
-    def _complaint_recorded(
-        self,
-        complaint_id: str,
-        agency: str,
-        agency_ref: str | None,
-        incident: str | None,
-        incident_on: date,
-        reported_on: date,
-        complainant: Person,
-        hate: bool,
-        summary: Personal | None,
-        recorded_by: str,
-    ) -> None:
-        self.people.setdefault(complainant.id, complainant)
-        identity = _identity(agency, agency_ref)
-        if identity is not None:
-            self.agency_refs[identity] = complaint_id
-        self.complaints[complaint_id] = Complaint(
-            id=complaint_id,
-            agency=agency,
-            incident_on=incident_on,
-            reported_on=reported_on,
-            complainant=complainant.id,
-            agency_ref=agency_ref,
-            incident=incident,
-            hate=hate,
-            summary=summary,
-        )
-
     def _refuse_known_reference(
         self, agency: str, agency_ref: str | None, but: str | None = None
     ) -> None:
-        identity = _identity(agency, agency_ref)
+        identity = reference_identity(agency, agency_ref)
         existing = None if identity is None else self.agency_refs.get(identity)
         if existing is not None and existing != but:
             raise RuleViolation(
@@ -489,28 +283,6 @@ class Case(Aggregate):
             reason=reason,
             recorded_by=by,
         )
-
-    @event(ComplaintCorrected)
-    def _complaint_corrected(
-        self,
-        complaint_id: str,
-        fields: dict[str, Any],
-        reason: Personal,
-        recorded_by: str,
-    ) -> None:
-        old = self.complaints[complaint_id]
-        new = replace(old, **fields)
-        old_identity = _identity(old.agency, old.agency_ref)
-        if (
-            old_identity is not None
-            and self.agency_refs.get(old_identity) == complaint_id
-        ):
-            del self.agency_refs[old_identity]
-        new_identity = _identity(new.agency, new.agency_ref)
-        if new_identity is not None:
-            self.agency_refs[new_identity] = complaint_id
-        self.complaints[complaint_id] = new
-        self.corrections.append((complaint_id, dict(fields), reason))
 
     # ----- threshold ----------------------------------------------------------------------
 
@@ -569,42 +341,6 @@ class Case(Aggregate):
         )
         return decision
 
-    @event(ThresholdDecided)
-    def _threshold_decided(
-        self,
-        decided_on: date,
-        met: bool,
-        basis: str | None,
-        route: str | None,
-        policy: dict[str, str],
-        qualifying: list[str],
-        excluded: list[dict[str, str]],
-        explanation: list[str],
-        nearest: str | None,
-        missing: str | None,
-        discretion_reason: Personal | None,
-        decided_by: str,
-        recorded_by: str,
-    ) -> None:
-        self.decision = StandingDecision(
-            decided_on=decided_on,
-            met=met,
-            basis=basis,
-            route=route,
-            policy=dict(policy),
-            qualifying=tuple(qualifying),
-            excluded=tuple((e["id"], e["reason"]) for e in excluded),
-            explanation=tuple(explanation),
-            nearest=nearest,
-            missing=missing,
-            discretion_reason=discretion_reason,
-            decided_by=decided_by,
-        )
-        self.decisions.append(self.decision)
-        self.reopened_at = None
-        self.status = "threshold_met" if met else "threshold_not_met"
-        self.steps.append(("threshold_decided", decided_on))
-
     # ----- review meeting -----------------------------------------------------------------
 
     def schedule_meeting(
@@ -640,16 +376,6 @@ class Case(Aggregate):
             recorded_by=by,
         )
 
-    @event(ReviewMeetingScheduled)
-    def _meeting_scheduled(
-        self, meeting_on: date, agencies: list[str], chair: str | None, recorded_by: str
-    ) -> None:
-        if self.status == "meeting_scheduled":
-            self.meetings.pop()  # a reschedule replaces the meeting not yet held
-        self.meetings.append(Meeting(meeting_on, tuple(agencies), chair))
-        self.reopened_at = None
-        self.status = "meeting_scheduled"
-
     def hold_meeting(
         self,
         held_on: date,
@@ -683,27 +409,6 @@ class Case(Aggregate):
             recorded_by=by,
         )
 
-    @event(ReviewMeetingHeld)
-    def _meeting_held(
-        self,
-        held_on: date,
-        attended: list[str],
-        apologies: list[str],
-        victim_attended: bool,
-        impact_statement: Personal | None,
-        recorded_by: str,
-    ) -> None:
-        self.meetings[-1] = replace(
-            self.meetings[-1],
-            held_on=held_on,
-            attended=tuple(attended),
-            apologies=tuple(apologies),
-            victim_attended=victim_attended,
-            impact_statement=impact_statement,
-        )
-        self.status = "reviewed"
-        self.steps.append(("meeting_held", held_on))
-
     # ----- recommendations and the action plan --------------------------------------------
 
     def make_recommendation(
@@ -727,19 +432,6 @@ class Case(Aggregate):
             recorded_by=by,
         )
         return recommendation_id
-
-    @event(RecommendationMade)
-    def _recommendation_made(
-        self,
-        recommendation_id: str,
-        agency: str,
-        text: Personal,
-        due_on: date | None,
-        recorded_by: str,
-    ) -> None:
-        self.recommendations[recommendation_id] = Recommendation(
-            recommendation_id, agency, text, due_on
-        )
 
     def agree_action(
         self,
@@ -777,20 +469,6 @@ class Case(Aggregate):
             recorded_by=by,
         )
         return action_id
-
-    @event(ActionPlanStepAgreed)
-    def _action_agreed(
-        self,
-        action_id: str,
-        recommendation_id: str,
-        owner: str,
-        text: Personal,
-        due_on: date,
-        recorded_by: str,
-    ) -> None:
-        self.actions[action_id] = ActionStep(
-            action_id, recommendation_id, owner, text, due_on
-        )
 
     def complete_action(
         self,
@@ -830,18 +508,6 @@ class Case(Aggregate):
             recorded_by=by,
         )
 
-    @event(ActionPlanStepCompleted)
-    def _action_completed(
-        self,
-        action_id: str,
-        completed_on: date,
-        note: Personal | None,
-        recorded_by: str,
-    ) -> None:
-        self.actions[action_id] = replace(
-            self.actions[action_id], completed_on=completed_on, note=note
-        )
-
     # ----- outcome, appeal, withdrawal, closure ---------------------------------------------
 
     def send_outcome(
@@ -862,14 +528,6 @@ class Case(Aggregate):
             letter=letter,
             recorded_by=by,
         )
-
-    @event(OutcomeCommunicated)
-    def _outcome_communicated(
-        self, sent_on: date, letter: str, recorded_by: str
-    ) -> None:
-        self.outcome_sent_on = sent_on
-        self.status = "outcome_sent"
-        self.steps.append(("outcome_sent", sent_on))
 
     def lodge_appeal(
         self,
@@ -895,19 +553,6 @@ class Case(Aggregate):
             window=window,
             recorded_by=by,
         )
-
-    @event(AppealLodged)
-    def _appeal_lodged(
-        self,
-        lodged_on: date,
-        grounds: Personal,
-        in_time: bool | None,
-        window: str | None,
-        recorded_by: str,
-    ) -> None:
-        self.appeals.append(AppealRecord(lodged_on, grounds, in_time, window))
-        self.status = "appealed"
-        self.steps.append(("appeal_lodged", lodged_on))
 
     def decide_appeal(
         self,
@@ -951,31 +596,6 @@ class Case(Aggregate):
             recorded_by=by,
         )
 
-    @event(AppealDecided)
-    def _appeal_decided(
-        self,
-        decided_on: date,
-        upheld: bool,
-        reasons: Personal,
-        decided_by: str,
-        reopens_at: str | None,
-        recorded_by: str,
-    ) -> None:
-        self.appeals[-1] = replace(
-            self.appeals[-1],
-            decided_on=decided_on,
-            upheld=upheld,
-            reasons=reasons,
-            decided_by=decided_by,
-            reopens_at=reopens_at,
-        )
-        self.reopened_at = reopens_at
-        if reopens_at == "threshold":
-            # The earlier decision stays in `decisions` and in the log.
-            self.decision = None
-        self.status = "appeal_decided"
-        self.steps.append(("appeal_decided", decided_on))
-
     def withdraw(
         self, withdrawn_on: date, reason: Personal, *, at: datetime, by: str
     ) -> None:
@@ -990,14 +610,6 @@ class Case(Aggregate):
             reason=reason,
             recorded_by=by,
         )
-
-    @event(ApplicationWithdrawn)
-    def _withdrawn(
-        self, withdrawn_on: date, reason: Personal, recorded_by: str
-    ) -> None:
-        self.withdrawn_on = withdrawn_on
-        self.status = "withdrawn"
-        self.steps.append(("withdrawn", withdrawn_on))
 
     def close(
         self, closed_on: date, reason: Personal | None, *, at: datetime, by: str
@@ -1023,30 +635,3 @@ class Case(Aggregate):
             reason=reason,
             recorded_by=by,
         )
-
-    @event(CaseClosed)
-    def _closed(
-        self, closed_on: date, reason: Personal | None, recorded_by: str
-    ) -> None:
-        self.closed_on = closed_on
-        self.status = "closed"
-        self.steps.append(("closed", closed_on))
-
-
-CASE_EVENTS: tuple[type[Aggregate.Event], ...] = (
-    Case.ApplicationReceived,
-    Case.ApplicationAcknowledged,
-    Case.ComplaintRecorded,
-    Case.ComplaintCorrected,
-    Case.ThresholdDecided,
-    Case.ReviewMeetingScheduled,
-    Case.ReviewMeetingHeld,
-    Case.RecommendationMade,
-    Case.ActionPlanStepAgreed,
-    Case.ActionPlanStepCompleted,
-    Case.OutcomeCommunicated,
-    Case.AppealLodged,
-    Case.AppealDecided,
-    Case.ApplicationWithdrawn,
-    Case.CaseClosed,
-)

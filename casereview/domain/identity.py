@@ -27,6 +27,14 @@ def complaint_identity(agency: str, agency_ref: str) -> Identity:
     return normalised(agency), normalised(agency_ref)
 
 
+def reference_identity(agency: str, agency_ref: str | None) -> Identity | None:
+    """The pair as compared, or None when there is no reference (nothing to compare)."""
+    if not agency_ref:
+        return None
+    identity = complaint_identity(agency, agency_ref)
+    return identity if identity[1] else None
+
+
 KEY_WIDTH = 250
 """Characters of an `identity_key` (an index entry stays small on both stores)."""
 

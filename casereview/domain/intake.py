@@ -3,9 +3,9 @@
 A whole `Case` holds every person, complaint, step and decision; an import of a national year's
 agency exports touches tens of thousands of cases, most of them many times over months of
 reports. `ComplaintIntake` keeps, per case, only what recording one more complaint needs: the
-stream's version, how many complaints it holds (complaint ids are C1, C2, ...), the applicant
-(the complainant of an imported report), whose personal data a summary is, and the agencies'
-references already recorded. The references are kept as 64-bit hashes in a sorted array (eight
+stream's version, its status (a case that has ended takes no complaint), how many complaints
+it holds (complaint ids are C1, C2, ...), the applicant (the complainant of an imported
+report), whose personal data a summary is, and the agencies' references already recorded. The references are kept as 64-bit hashes in a sorted array (eight
 bytes each; a set of Python ints costs about ninety), so a case with years of reports costs a
 few hundred bytes; a hash alone can only say "possibly recorded", so the import
 confirms a match against the case itself (`confirm`) before it skips a row. References are
@@ -26,7 +26,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
-from casereview.domain.case import Case, check_reported_after_incident
+from casereview.domain.case import (
+    Case,
+    check_reported_after_incident,
+    check_takes_complaints,
+)
+from casereview.domain.case_events import ComplaintRecorded
 from casereview.domain.identity import Identity, complaint_identity
 from casereview.domain.personal import Person, Personal
 from casereview.errors import RuleViolation
@@ -42,6 +47,7 @@ class ComplaintIntake:
     case_id: UUID
     ref: str
     version: int
+    status: str
     complaints: int
     complainant: Person
     subject: str
@@ -57,6 +63,7 @@ class ComplaintIntake:
             case_id=case.id,
             ref=case.ref,
             version=case.version,
+            status=case.status,
             complaints=len(case.complaints),
             complainant=case.applicant,
             subject=case.victim_id,
@@ -102,9 +109,10 @@ class ComplaintIntake:
         at: datetime,
         by: str,
         identity: Identity | None = None,
-    ) -> Case.ComplaintRecorded:
+    ) -> ComplaintRecorded:
         """The ComplaintRecorded event `Case.record_complaint` would record, for the caller
         to save; this intake now counts it."""
+        check_takes_complaints(self.ref, self.status)
         if reported_on < incident_on:
             check_reported_after_incident(incident_on, reported_on)
         identity = identity or complaint_identity(agency, agency_ref)

@@ -171,3 +171,46 @@ def test_unknown_recommendation_is_not_found_when_adding_an_action(run, ref):
 
     assert result.exit_code == 4
     assert "no recommendation 'R7' (known: none recorded)" in result.stderr
+
+
+def close(run, ref):
+    run("threshold", "decide", ref, "--on", "2026-03-05")
+    run("outcome", "send", ref, "--on", "2026-03-06")
+    run("case", "close", ref, "--on", "2026-03-07", "--reason", "done")
+
+
+def withdraw(run, ref):
+    run("application", "withdraw", ref, "--on", "2026-03-03", "--reason", "moved")
+
+
+@pytest.mark.parametrize(
+    ("end", "status"),
+    [(close, "closed"), (withdraw, "withdrawn")],
+    ids=["closed", "withdrawn"],
+)
+def test_complaint_is_refused_with_exit_3_for_a_new_application_when_the_case_has_ended(
+    run, ref, db_url, end, status
+):
+    end(run, ref)
+    before = log_size(db_url)
+
+    result = run(
+        "complaint",
+        "add",
+        ref,
+        "--agency",
+        "Hampshire Police",
+        "--incident-on",
+        "2026-03-01",
+        "--reported-on",
+        "2026-03-02",
+        ok=False,
+    )
+
+    assert result.exit_code == 3, result.output
+    assert (
+        f"{ref}: cannot record a complaint while the case is {status}" in result.stderr
+    )
+    assert "a new application is the way" in result.stderr
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
+    assert log_size(db_url) == before

@@ -106,6 +106,41 @@ def test_a_clean_file_exits_0_and_leaves_no_reject_file(run, tmp_path: Path):
     assert not source.with_suffix(".rejects.csv").exists()
 
 
+def test_rows_for_a_closed_case_are_rejected_for_a_new_application_and_old_ones_skipped(
+    run, tmp_path: Path
+):
+    ref = receive(run)
+    source = tmp_path / "export.csv"
+    source.write_text(
+        HEADER + f"{ref},Hampshire Police,P-1,2026-02-01,2026-02-01,,\n",
+        encoding="utf-8",
+    )
+    run("complaint", "import", str(source))
+    run("threshold", "decide", ref, "--on", "2026-03-05")
+    run("outcome", "send", ref, "--on", "2026-03-06")
+    run("case", "close", ref, "--on", "2026-03-07", "--reason", "done")
+    source.write_text(
+        HEADER
+        + f"{ref},Hampshire Police,P-1,2026-02-01,2026-02-01,,\n"
+        + f"{ref},Hampshire Police,P-2,2026-03-01,2026-03-02,,\n",
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejects.csv"
+
+    result = run(
+        "complaint", "import", str(source), "--reject-file", str(rejects), ok=False
+    )
+
+    assert result.exit_code == 2
+    assert result.stdout.startswith("0 recorded, 1 already recorded, 1 rejected")
+    rows = list(csv.DictReader(rejects.open(encoding="utf-8")))
+    assert [r["line"] for r in rows] == ["3"]
+    assert rows[0]["reason"].startswith(
+        f"{ref}: cannot record a complaint while the case is closed; "
+        "a new application is the way"
+    )
+
+
 def test_a_file_without_a_required_column_is_refused_with_exit_2(run, tmp_path: Path):
     source = tmp_path / "export.csv"
     source.write_text("case_ref,agency,incident_on,reported_on\n", encoding="utf-8")

@@ -456,21 +456,45 @@ def test_lifecycle_step_is_refused_when_the_case_is_no_longer_open(make, step):
 @pytest.mark.parametrize(
     "make", [closed_case, withdrawn_case], ids=["closed", "withdrawn"]
 )
-def test_complaints_and_corrections_are_kept_for_the_record_when_the_case_is_closed(
+def test_complaint_is_refused_for_a_new_application_when_the_case_is_no_longer_open(
     make,
 ):
     case = make()
     status = case.status
     case.collect_events()
 
-    cid = add_complaint(case, 20, agency="council")
+    with pytest.raises(StepOutOfOrder) as refused:
+        add_complaint(case, 20, agency="council")
+
+    assert refused.value.exit_code == 3
+    assert f"while the case is {status}" in str(refused.value)
+    assert "a new application is the way" in str(refused.value)
+    assert case.collect_events() == []
+    assert case.status == status
+
+
+def complaint_then_withdrawn() -> Case:
+    case = new_case()
+    add_complaint(case, 2)
+    case.withdraw(date(2026, 3, 12), reason("moved away"), at=AT, by=BY)
+    return case
+
+
+@pytest.mark.parametrize(
+    "make", [closed_case, complaint_then_withdrawn], ids=["closed", "withdrawn"]
+)
+def test_correction_is_kept_for_the_record_when_the_case_is_no_longer_open(make):
+    case = make()
+    status = case.status
+    case.collect_events()
+
     case.correct_complaint(
-        cid, {"agency": "housing"}, reason("wrong agency"), at=AT, by=BY
+        "C1", {"agency": "housing"}, reason("wrong agency"), at=AT, by=BY
     )
 
-    assert event_types(case) == ["ComplaintRecorded", "ComplaintCorrected"]
+    assert event_types(case) == ["ComplaintCorrected"]
     assert case.status == status
-    assert case.complaints[cid].agency == "housing"
+    assert case.complaints["C1"].agency == "housing"
 
 
 def test_complaint_after_a_decision_does_not_change_the_decision_that_stands():

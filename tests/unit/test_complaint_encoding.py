@@ -52,6 +52,7 @@ def test_an_imported_complaint_is_stored_exactly_as_the_mapper_stores_it(
         case_id=UUID(int=version),
         ref="GOSPORT-2026-0001",
         version=version,
+        status="received",
         complaints=version - 1,
         complainant=Person("p-1", name, email, None),
         subject="p-1",

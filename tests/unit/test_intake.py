@@ -13,8 +13,14 @@ from hypothesis import strategies as st
 from casereview.domain.case import Case
 from casereview.domain.intake import ComplaintIntake
 from casereview.domain.personal import Person, Personal
-from casereview.errors import InvalidInput, RuleViolation
-from tests.unit.test_case_aggregate import AT, BY, new_case
+from casereview.errors import InvalidInput, RuleViolation, StepOutOfOrder
+from tests.unit.test_case_aggregate import (
+    AT,
+    BY,
+    closed_case,
+    new_case,
+    withdrawn_case,
+)
 
 AGENCIES = ("Hampshire Police", "Gosport Borough Council", "Vivid Homes")
 SPELLINGS = (str.lower, str.upper, str.title, lambda s: f" {s} ", lambda s: s)
@@ -42,15 +48,25 @@ def fields(event: Case.Event) -> dict[str, object]:
     return dict(vars(event))
 
 
+OPEN_OR_ENDED = {
+    "open": new_case,
+    "on-behalf": lambda: new_case(victim=Person("p-victim", "Vic Tim")),
+    "closed": closed_case,
+    "withdrawn": withdrawn_case,
+}
+"""Cases as the intake may find them: open (applied for oneself or on behalf of a victim),
+or no longer open (a complaint is then refused: a new application is the way)."""
+
+
 @settings(max_examples=300)
-@given(complaints, st.booleans())
+@given(complaints, st.sampled_from(sorted(OPEN_OR_ENDED)))
 def test_the_intake_records_the_events_the_case_would_record(
-    rows: list[tuple[str, str, date, int, bool, str | None, Any, Any]], on_behalf: bool
+    rows: list[tuple[str, str, date, int, bool, str | None, Any, Any]], kind: str
 ) -> None:
-    victim = Person("p-victim", "Vic Tim") if on_behalf else None
-    by_case = new_case(victim=victim)
+    make = OPEN_OR_ENDED[kind]
+    by_case = make()
     intake = ComplaintIntake.of(by_case)
-    replayed = new_case(victim=victim)
+    replayed = make()
     for name, reference, incident_on, days, hate, summary, spell, spell_ref in rows:
         agency, agency_ref = spell(name), spell_ref(reference)
         reported_on = incident_on + timedelta(days=days)
@@ -66,6 +82,22 @@ def test_the_intake_records_the_events_the_case_would_record(
                 at=AT,
                 by=BY,
             )
+        except StepOutOfOrder as refused:
+            # No longer open: the intake refuses it too, in the same words.
+            assert kind in ("closed", "withdrawn")
+            with pytest.raises(StepOutOfOrder) as by_intake:
+                intake.record(
+                    agency=agency,
+                    agency_ref=agency_ref,
+                    incident_on=incident_on,
+                    reported_on=reported_on,
+                    hate=hate,
+                    summary=summary,
+                    at=AT,
+                    by=BY,
+                )
+            assert str(by_intake.value) == str(refused)
+            continue
         except RuleViolation:
             # Another spelling of a reference the case holds: the intake, confirmed
             # against the case as the import confirms it, holds it too.
@@ -73,6 +105,7 @@ def test_the_intake_records_the_events_the_case_would_record(
             intake.confirm(by_case, [])
             assert intake.holds(agency, agency_ref) is True
             continue
+        assert kind not in ("closed", "withdrawn"), "recorded on a case no longer open"
         assert not intake.holds(agency, agency_ref)
         event = intake.record(
             agency=agency,
@@ -137,6 +170,34 @@ def test_a_report_before_its_incident_is_refused_as_the_case_refuses_it() -> Non
             by=BY,
         )
     assert intake.version == 1 and intake.complaints == 0
+
+
+@pytest.mark.parametrize(
+    "make", [closed_case, withdrawn_case], ids=["closed", "withdrawn"]
+)
+def test_a_complaint_is_refused_as_the_case_refuses_it_when_the_case_is_no_longer_open(
+    make,
+) -> None:
+    case = make()
+    intake = ComplaintIntake.of(case)
+    version = intake.version
+
+    with pytest.raises(StepOutOfOrder, match="a new application is the way") as refused:
+        intake.record(
+            agency="Hampshire Police",
+            agency_ref="P-9",
+            incident_on=date(2026, 2, 2),
+            reported_on=date(2026, 2, 3),
+            hate=False,
+            summary=None,
+            at=AT,
+            by=BY,
+        )
+
+    assert refused.value.exit_code == 3
+    assert f"while the case is {case.status}" in str(refused.value)
+    assert (intake.version, intake.complaints) == (version, len(case.complaints))
+    assert not intake.may_hold("Hampshire Police", "P-9")
 
 
 def test_a_hash_match_is_only_a_maybe_until_the_case_confirms_it() -> None:
