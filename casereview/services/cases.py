@@ -169,7 +169,9 @@ class CaseService:
                 agency_ref=agency_ref or None,
                 incident=incident or None,
                 hate=hate,
-                summary=Personal(person.id, summary) if summary else None,
+                # Free text about the case is filed under the victim, as every other free
+                # text is (Case.victim_id) and as the import files it.
+                summary=Personal(case.victim_id, summary) if summary else None,
                 at=at,
                 by=by,
             )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -104,14 +106,78 @@ def all_commands(
     return found
 
 
+GLOBAL_OPTIONS = {"--db": 1, "--user": 1, "--policies": 1, "--debug": 0}
+"""The root's options an example may give before the command, and how many values each
+takes."""
+
+
+def readme_table() -> dict[str, set[str]]:
+    """The README's "Commands" table: for each command or group it names, the verbs of its
+    row (`casereview case close / show / history` gives case: {close, show, history};
+    `casereview stats [--year ...]` gives stats: set())."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    table: dict[str, set[str]] = {}
+    for cell in re.findall(r"^\| `casereview ([^`]+)` \|", section, re.MULTILINE):
+        name, _, rest = cell.partition(" ")
+        verbs = table.setdefault(name, set())
+        for part in rest.split(" / "):
+            word = part.split()[0] if part.split() else ""
+            if re.fullmatch(r"[a-z][a-z-]*", word):
+                verbs.add(word)
+    return table
+
+
+def example_commands(help_text: str) -> list[tuple[str, ...]]:
+    """The commands the help's `Example:` block runs, each as its words after `casereview`
+    and the root's options."""
+    lines = inspect.cleandoc(help_text).split("\b\nExample:\n", 1)
+    found = []
+    for line in lines[1].splitlines() if len(lines) == 2 else []:
+        # `casereview ...`, `VAR=x casereview ...` or `REF=$(casereview ...)`
+        start = re.search(r"(?:^|[\s(])casereview\s", line)
+        if start is None:
+            continue
+        words = line[start.end() :].replace(")", " ").split()
+        while words and words[0] in GLOBAL_OPTIONS:
+            words = words[1 + GLOBAL_OPTIONS[words[0]] :]
+        found.append(tuple(words))
+    return found
+
+
 @pytest.mark.parametrize(
     ("path", "command"),
-    all_commands(cli),
+    [(("casereview",), cli), *all_commands(cli)],
     ids=lambda p: " ".join(p) if isinstance(p, tuple) else "",
 )
-def test_every_command_has_help_with_an_example_and_is_in_the_readme(path, command):
-    readme = README.read_text(encoding="utf-8")
+def test_every_command_has_help_ending_in_an_example_of_itself(path, command):
+    runs = example_commands(command.help or "")
 
-    assert command.help and "Example:" in command.help
-    assert f"casereview {path[0]}" in readme
-    assert path[-1] in readme
+    assert (command.help or "").strip(), f"{' '.join(path)} has no help"
+    assert runs, f"{' '.join(path)}: its help has no \\b Example: block running it"
+    if path != ("casereview",):
+        assert any(words[: len(path)] == path for words in runs), (path, runs)
+
+
+@pytest.mark.parametrize("path", [path for path, _ in all_commands(cli)], ids=" ".join)
+def test_every_command_has_a_row_in_the_readme_commands_table(path):
+    table = readme_table()
+
+    assert path[0] in table, f"no row for `casereview {path[0]}` in README's Commands"
+    if len(path) > 1:
+        assert path[1] in table[path[0]], (
+            f"`casereview {' '.join(path)}` is missing from its row in README's Commands"
+        )
+
+
+def test_the_readme_commands_table_names_only_commands_that_exist():
+    commands = {path for path, _ in all_commands(cli)}
+
+    named = {
+        (name, *([verb] if verb else []))
+        for name, verbs in readme_table().items()
+        for verb in (verbs or {""})
+    }
+
+    assert named - commands == set()
+    assert len(named) >= 30
