@@ -35,7 +35,3 @@ class SafeWriter:
 
     def writerow(self, values: Iterable[Any]) -> None:
         self._writer.writerow(safe_row(values))
-
-    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
-        for row in rows:
-            self.writerow(row)

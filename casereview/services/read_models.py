@@ -36,10 +36,6 @@ class ReadModels:
             self._projector = projector
         return self._projector
 
-    @property
-    def started(self) -> bool:
-        return self._projector is not None
-
     def for_reading(self) -> Projector:
         """Up to date with the log, any skipped event said once."""
         projector = self.projector

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from casereview.errors import CaseReviewError
 from casereview.services.notices import Progress
 from casereview.services.read_models import ReadModels
 
@@ -24,10 +23,6 @@ class ReadModelCheck:
 
     equal: bool
     digests: dict[str, tuple[str, str]]
-
-
-class ReadModelsDiffer(CaseReviewError):
-    """The read models rebuilt from the log differ from the live ones (exit 1: a bug)."""
 
 
 class Upkeep:
