@@ -223,25 +223,56 @@ def print_events(rows: list[dict[str, Any]], *, detail: bool) -> None:
 @case.command("list")
 @click.option("--area")
 @click.option("--status", help="A status, or `open` for every status not final.")
+@click.option("--from", "from_", type=DATE, help="Only cases received on or after.")
+@click.option("--to", type=DATE, help="Only cases received on or before.")
+@click.option(
+    "--limit",
+    type=int,
+    default=50,
+    show_default=True,
+    help="Cases per page (the next page: --after with the cursor printed).",
+)
+@click.option(
+    "--after", metavar="CURSOR", help="The page after this cursor (a reference)."
+)
+@click.option("--all", "every", is_flag=True, help="Every case, in one list.")
 @json_option
 @pass_config
-def case_list(cfg: Config, area: str | None, status: str | None, as_json: bool) -> None:
-    """List cases from the read model.
+def case_list(
+    cfg: Config,
+    area: str | None,
+    status: str | None,
+    from_: date | None,
+    to: date | None,
+    limit: int,
+    after: str | None,
+    every: bool,
+    as_json: bool,
+) -> None:
+    """List cases from the read model, 50 to a page by reference.
 
     \b
     Example:
         casereview case list --area gosport --status open --json
     """
-    rows = cfg.services.casefile.list_cases(area=area, status=status)
+    page = cfg.services.casefile.list_cases(
+        area=area,
+        status=status,
+        received_from=from_,
+        received_to=to,
+        after=after,
+        limit=None if every else limit,
+    )
     if as_json:
-        emit(rows)
+        emit(page.to_json())
         return
-    for r in rows:
+    for r in page.cases:
         say(
             f"{r['ref']:<24} {_words(r['status']):<18} received {_day(r['received_on'])}  "
             f"complaints {r['complaints']}"
         )
-    say(f"{len(rows)} case(s)", err=True)
+    more = f"; the next page: --after {page.next}" if page.next else ""
+    say(f"{len(page.cases)} case(s){more}", err=True)
 
 
 # ----- words for people ------------------------------------------------------------------

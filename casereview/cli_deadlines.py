@@ -48,10 +48,20 @@ def deadlines_check(cfg: Config, today: date | None, as_json: bool) -> None:
 @click.option("--area")
 @click.option("--ref", help="One case's deadlines.")
 @click.option("--state", type=click.Choice(["open", "met", "breached", "cancelled"]))
+@click.option("--limit", type=int, default=50, show_default=True, help="Per page.")
+@click.option("--after", metavar="CURSOR", help="The page after this cursor.")
+@click.option("--all", "every", is_flag=True, help="Every deadline, in one list.")
 @json_option
 @pass_config
 def deadlines_list(
-    cfg: Config, area: str | None, ref: str | None, state: str | None, as_json: bool
+    cfg: Config,
+    area: str | None,
+    ref: str | None,
+    state: str | None,
+    limit: int,
+    after: str | None,
+    every: bool,
+    as_json: bool,
 ) -> None:
     """List deadlines from the read model (`open`: not yet ended, breached or not).
 
@@ -59,14 +69,17 @@ def deadlines_list(
     Example:
         casereview deadlines list --area gosport --state breached --json
     """
-    rows = cfg.services.deadlines.list(area=area, ref=ref, state=state)
+    page = cfg.services.deadlines.list(
+        area=area, ref=ref, state=state, after=after, limit=None if every else limit
+    )
     if as_json:
-        emit(rows)
+        emit(page.to_json())
         return
-    for r in rows:
+    for r in page.deadlines:
         ended = f"ended {r['ended_on']}" if r["ended_on"] else "open"
         say(
             f"{r['ref']:<26} {r['kind']:<16} {r['rule']:<20} due {r['due_on']}  "
             f"{r['state']:<10} {ended}"
         )
-    say(f"{len(rows)} deadline(s)", err=True)
+    more = f"; the next page: --after {page.next}" if page.next else ""
+    say(f"{len(page.deadlines)} deadline(s){more}", err=True)

@@ -529,7 +529,7 @@ def demo(ctx: click.Context, demo_db: str | None, report: Path | None) -> None:
             results.append((title, script(services.cases, DEMO_USER, day)))
     checked = services.deadlines.check(by="demo-scheduler")
     flushed = services.letters.send(by="demo-scheduler")
-    rows = {r["ref"]: r for r in services.casefile.list_cases()}
+    rows = {r["ref"]: r for r in services.casefile.list_cases(limit=None).cases}
 
     table = Table(title=f"casereview demo: {len(results)} cases in {shown}")
     for col in ("case", "area", "status", "complaints", "threshold", "path"):

@@ -36,6 +36,7 @@ from sqlalchemy import (
     inspect,
     or_,
     select,
+    tuple_,
 )
 
 from casereview.adapters.store import Store, ddl_lock
@@ -353,9 +354,19 @@ class Projector:
     # ----- queries ------------------------------------------------------------------------
 
     def list_cases(
-        self, area: str | None = None, statuses: Sequence[str] | None = None
+        self,
+        area: str | None = None,
+        statuses: Sequence[str] | None = None,
+        *,
+        received_from: date | None = None,
+        received_to: date | None = None,
+        after: str | None = None,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Cases by reference, optionally of one area and of any of these statuses."""
+        """Cases by reference, optionally of one area, of any of these statuses, received in
+        a date range; with `after` and `limit`, the page of at most `limit` cases whose
+        references follow `after` (keyset paging on the primary key: a page costs the same
+        wherever it falls, and a case added meanwhile shifts no page)."""
         self._ready()
         c = self.tables.cases.c
         query = select(self.tables.cases).order_by(c.ref)
@@ -363,6 +374,14 @@ class Projector:
             query = query.where(c.area == area.strip().lower())
         if statuses is not None:
             query = query.where(c.status.in_(list(statuses)))
+        if received_from is not None:
+            query = query.where(c.received_on >= received_from)
+        if received_to is not None:
+            query = query.where(c.received_on <= received_to)
+        if after is not None:
+            query = query.where(c.ref > after)
+        if limit is not None:
+            query = query.limit(limit)
         with unavailable_as_error(), self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
@@ -460,12 +479,20 @@ class Projector:
         )
 
     def deadline_rows(
-        self, ref: str | None = None, area: str | None = None, state: str | None = None
+        self,
+        ref: str | None = None,
+        area: str | None = None,
+        state: str | None = None,
+        *,
+        after: tuple[str, date, str] | None = None,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Deadlines, optionally of one case or area; state `open` means not yet ended."""
+        """Deadlines by case, start and id, optionally of one case or area; state `open`
+        means not yet ended. With `after` (ref, start_on, deadline_id) and `limit`, the page
+        that follows that deadline (keyset paging: one comparison of the sort key)."""
         self._ready()
         d, c = self.tables.deadlines.c, self.tables.cases.c
-        query = select(self.tables.deadlines).order_by(d.ref, d.start_on, d.kind)
+        query = select(self.tables.deadlines).order_by(d.ref, d.start_on, d.deadline_id)
         if ref is not None:
             query = query.where(d.ref == ref.strip().upper())
         if area is not None:
@@ -476,6 +503,12 @@ class Projector:
             query = query.where(d.ended_on.is_(None))
         elif state is not None:
             query = query.where(d.state == state)
+        if after is not None:
+            query = query.where(
+                tuple_(d.ref, d.start_on, d.deadline_id) > tuple_(*after)
+            )
+        if limit is not None:
+            query = query.limit(limit)
         with unavailable_as_error(), self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 

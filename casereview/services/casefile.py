@@ -4,6 +4,7 @@ CONTRACT.md, which every entry point renders in its own way."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -32,6 +33,23 @@ HistoryRow = dict[str, Any]
 """One entry of `case history --json`."""
 CaseRow = dict[str, Any]
 """One entry of `case list --json`."""
+
+DEFAULT_PAGE = 50
+"""Cases a page holds unless asked otherwise."""
+MAX_PAGE = 10_000
+"""The most a page may hold (all of them: `limit=None`)."""
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of `case list`: the cases, and the cursor of the next page (None: the last)."""
+
+    cases: list[CaseRow]
+    next: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cases": self.cases, "next": self.next}
+
 
 OPEN = "open"
 """Every status that is not final: what a person means by "the open cases"."""
@@ -80,9 +98,18 @@ class CaseQueries:
         ]
 
     def list_cases(
-        self, *, area: str | None = None, status: str | None = None
-    ) -> list[CaseRow]:
-        """Cases from the read models, by reference; `status` may be `open`."""
+        self,
+        *,
+        area: str | None = None,
+        status: str | None = None,
+        received_from: date | None = None,
+        received_to: date | None = None,
+        after: str | None = None,
+        limit: int | None = DEFAULT_PAGE,
+    ) -> CasePage:
+        """A page of cases from the read models, by reference: at most `limit` (None: all)
+        after the reference `after`; `status` may be `open`; `next` is the cursor of the
+        following page, or None on the last."""
         statuses: tuple[str, ...] | None = None
         if status == OPEN:
             statuses = tuple(s for s in STATUSES if s not in FINAL_STATUSES)
@@ -94,13 +121,30 @@ class CaseQueries:
                     f"{', '.join(STATUSES)})",
                 )
             statuses = (status,)
+        if limit is not None and not 1 <= limit <= MAX_PAGE:
+            raise FieldError("limit", f"{limit} is not from 1 to {MAX_PAGE:,}")
+        if received_from and received_to and received_to < received_from:
+            raise FieldError("to", "is before the start of the range (from)")
+        cursor = normalise_ref(after) if after else None
         slug = self.cases.area_slug(area) if area else None
         projector = self.read_models.for_reading()
-        rows = projector.list_cases(area=slug, statuses=statuses)
-        return [
-            {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
-            for r in rows
-        ]
+        rows = projector.list_cases(
+            area=slug,
+            statuses=statuses,
+            received_from=received_from,
+            received_to=received_to,
+            after=cursor,
+            limit=None if limit is None else limit + 1,  # one more says a next page
+        )
+        more = limit is not None and len(rows) > limit
+        rows = rows[:limit] if limit is not None else rows
+        return CasePage(
+            [
+                {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
+                for r in rows
+            ],
+            rows[-1]["ref"] if more else None,
+        )
 
     def received_by_others(self, user: str, *, limit: int) -> list[str]:
         """The references of up to `limit` cases whose application someone other than

@@ -3,6 +3,7 @@ and the list of deadlines by area, case and state."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,19 @@ from casereview.services.read_models import ReadModels
 DeadlineRow = dict[str, Any]
 """One entry of `deadlines list --json`."""
 STATES = ("open", "met", "breached", "cancelled")
+DEFAULT_PAGE = 50
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class DeadlinePage:
+    """One page of `deadlines list`, and the cursor of the next page (None: the last)."""
+
+    deadlines: list[DeadlineRow]
+    next: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"deadlines": self.deadlines, "next": self.next}
 
 
 class DeadlineService:
@@ -48,15 +62,43 @@ class DeadlineService:
         area: str | None = None,
         ref: str | None = None,
         state: str | None = None,
-    ) -> list[DeadlineRow]:
-        """Deadlines from the read models; `open` means not yet ended, breached or not."""
+        after: str | None = None,
+        limit: int | None = DEFAULT_PAGE,
+    ) -> DeadlinePage:
+        """A page of deadlines from the read models, by case and start (None: all);
+        `open` means not yet ended, breached or not; `next` is the next page's cursor."""
         if state is not None and state not in STATES:
             raise FieldError("state", f"{state!r}: expected one of {', '.join(STATES)}")
+        if limit is not None and not 1 <= limit <= MAX_PAGE:
+            raise FieldError("limit", f"{limit} is not from 1 to {MAX_PAGE:,}")
         slug = self.cases.area_slug(area) if area else None
         rows = self.read_models.for_reading().deadline_rows(
-            ref=ref, area=slug, state=state
+            ref=ref,
+            area=slug,
+            state=state,
+            after=None if after is None else _cursor(after),
+            limit=None if limit is None else limit + 1,  # one more says a next page
         )
-        return [
-            {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
-            for r in rows
-        ]
+        more = limit is not None and len(rows) > limit
+        rows = rows[:limit] if limit is not None else rows
+        last = rows[-1] if more else None
+        return DeadlinePage(
+            [
+                {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
+                for r in rows
+            ],
+            None
+            if last is None
+            else f"{last['ref']}/{last['start_on'].isoformat()}/{last['deadline_id']}",
+        )
+
+
+def _cursor(text: str) -> tuple[str, date, str]:
+    """A deadline page's cursor, `REF/START/ID`, as `next` gives it."""
+    try:
+        ref, start, deadline_id = text.strip().split("/")
+        return ref.upper(), date.fromisoformat(start), deadline_id
+    except ValueError:
+        raise FieldError(
+            "after", f"{text!r} is not a cursor (use the `next` of the previous page)"
+        ) from None

@@ -230,13 +230,42 @@ def test_case_list_reads_the_projection_when_filtered(run, run_json):
     second = receive(run, "chelmsford", "2026-03-03")
     run("application", "withdraw", second, "--on", "2026-03-04", "--reason", "x")
 
-    everything = run_json("case", "list")
-    withdrawn = run_json("case", "list", "--status", "withdrawn")
-    gosport = run_json("case", "list", "--area", "GOSPORT")
+    everything = run_json("case", "list")["cases"]
+    withdrawn = run_json("case", "list", "--status", "withdrawn")["cases"]
+    gosport = run_json("case", "list", "--area", "GOSPORT")["cases"]
 
     assert [r["ref"] for r in everything] == [second, first]
     assert [r["ref"] for r in withdrawn] == [second]
     assert [r["ref"] for r in gosport] == [first]
+
+
+def test_case_list_pages_by_reference_with_a_cursor_when_limited(run, run_json):
+    refs = [
+        receive(run, "gosport", f"2026-03-0{day}") for day in (2, 3, 4, 5, 6)
+    ]  # GOSPORT-2026-0001 .. 0005, received 2 to 6 March
+
+    first = run_json("case", "list", "--limit", "2")
+    second = run_json("case", "list", "--limit", "2", "--after", first["next"])
+    last = run_json("case", "list", "--limit", "2", "--after", second["next"])
+    every = run_json("case", "list", "--all")
+    march_3_to_5 = run_json(
+        "case", "list", "--from", "2026-03-03", "--to", "2026-03-05"
+    )
+    text = run("case", "list", "--limit", "2")
+    refused = run("case", "list", "--limit", "0", ok=False)
+
+    assert [r["ref"] for r in first["cases"]] == refs[:2]
+    assert first["next"] == refs[1]
+    assert [r["ref"] for r in second["cases"]] == refs[2:4]
+    assert [r["ref"] for r in last["cases"]] == refs[4:]
+    assert last["next"] is None
+    assert [r["ref"] for r in every["cases"]] == refs and every["next"] is None
+    assert [r["ref"] for r in march_3_to_5["cases"]] == refs[1:4]
+    assert f"2 case(s); the next page: --after {refs[1]}" in text.stderr
+    assert (
+        refused.exit_code == 2
+        and "--limit: 0 is not from 1 to 10,000" in refused.stderr
+    )
 
 
 def test_as_at_shows_the_old_value_when_corrected_later(run, run_json, db_url):
@@ -275,3 +304,20 @@ def test_projections_rebuild_verify_reports_equal_when_nothing_changed(run):
 
     assert "DIFFERENT" not in result.stdout and "equal" in result.stdout
     assert "rebuilt from" in run("projections", "rebuild").stdout
+
+
+def test_deadlines_list_pages_with_a_cursor_when_limited(run, run_json):
+    refs = [receive(run, "gosport", f"2026-03-0{day}") for day in (2, 3, 4)]
+
+    first = run_json("deadlines", "list", "--limit", "2")
+    rest = run_json("deadlines", "list", "--limit", "2", "--after", first["next"])
+    every = run_json("deadlines", "list", "--all")
+    refused = run("deadlines", "list", "--after", "nonsense", ok=False)
+
+    assert [d["ref"] for d in first["deadlines"]] == refs[:2]
+    assert [d["ref"] for d in rest["deadlines"]] == refs[2:] and rest["next"] is None
+    assert [d["ref"] for d in every["deadlines"]] == refs and every["next"] is None
+    assert (
+        refused.exit_code == 2
+        and "--after: 'nonsense' is not a cursor" in refused.stderr
+    )

@@ -30,7 +30,7 @@ def casereview(*args: str):  # type: ignore[no-untyped-def]
 def case_count(db_url: str) -> int:
     result = casereview("--db", db_url, "case", "list", "--json")
     assert result.exit_code == 0, result.output
-    return len(json.loads(result.stdout))
+    return len(json.loads(result.stdout)["cases"])
 
 
 def test_demo_leaves_the_default_outbox_and_store_alone_when_run_beside_them(

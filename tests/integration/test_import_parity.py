@@ -402,7 +402,7 @@ def reminder_days(s: Services) -> list[date]:
     return sorted(
         {
             d(row["remind_on"])
-            for row in s.deadlines.list(state="open")
+            for row in s.deadlines.list(state="open", limit=None).deadlines
             if row["remind_on"]
         }
     )
@@ -523,7 +523,7 @@ def everything(
     found: dict[str, Any] = {}
     for name, ref in refs.items():
         letters = projector.letter_rows(ref)
-        deadlines = s.deadlines.list(ref=ref)
+        deadlines = s.deadlines.list(ref=ref, limit=None).deadlines
         found[name] = {
             "case events": events_of(s, s.cases.app.get_case(ref).id, people),
             "history": people(s.casefile.history(ref)),
