@@ -19,6 +19,7 @@ from casereview.domain.values import STATUSES
 from casereview.errors import CaseNotFound, FieldError
 from casereview.services.cases import CaseService
 from casereview.services.followup import case_deadlines
+from casereview.services.paging import DEFAULT_PAGE, cut, fetch_size
 from casereview.services.read_models import ReadModels
 from casereview.services.views import (
     case_view,
@@ -33,11 +34,6 @@ HistoryRow = dict[str, Any]
 """One entry of `case history --json`."""
 CaseRow = dict[str, Any]
 """One entry of `case list --json`."""
-
-DEFAULT_PAGE = 50
-"""Cases a page holds unless asked otherwise."""
-MAX_PAGE = 10_000
-"""The most a page may hold (all of them: `limit=None`)."""
 
 
 @dataclass(frozen=True)
@@ -121,30 +117,24 @@ class CaseQueries:
                     f"{', '.join(STATUSES)})",
                 )
             statuses = (status,)
-        if limit is not None and not 1 <= limit <= MAX_PAGE:
-            raise FieldError("limit", f"{limit} is not from 1 to {MAX_PAGE:,}")
+        size = fetch_size(limit)
         if received_from and received_to and received_to < received_from:
             raise FieldError("to", "is before the start of the range (from)")
         cursor = normalise_ref(after) if after else None
         slug = self.cases.area_slug(area) if area else None
         projector = self.read_models.for_reading()
-        rows = projector.list_cases(
-            area=slug,
-            statuses=statuses,
-            received_from=received_from,
-            received_to=received_to,
-            after=cursor,
-            limit=None if limit is None else limit + 1,  # one more says a next page
+        rows, last = cut(
+            projector.list_cases(
+                area=slug,
+                statuses=statuses,
+                received_from=received_from,
+                received_to=received_to,
+                after=cursor,
+                limit=size,
+            ),
+            limit,
         )
-        more = limit is not None and len(rows) > limit
-        rows = rows[:limit] if limit is not None else rows
-        return CasePage(
-            [
-                {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
-                for r in rows
-            ],
-            rows[-1]["ref"] if more else None,
-        )
+        return CasePage(rows, None if last is None else last["ref"])
 
     def received_by_others(self, user: str, *, limit: int) -> list[str]:
         """The references of up to `limit` cases whose application someone other than

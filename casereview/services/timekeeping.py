@@ -10,13 +10,12 @@ from typing import Any
 from casereview.errors import FieldError
 from casereview.services.cases import CaseService
 from casereview.services.overdue import CheckResult, check_deadlines
+from casereview.services.paging import DEFAULT_PAGE, cut, fetch_size
 from casereview.services.read_models import ReadModels
 
 DeadlineRow = dict[str, Any]
 """One entry of `deadlines list --json`."""
 STATES = ("open", "met", "breached", "cancelled")
-DEFAULT_PAGE = 50
-MAX_PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -69,27 +68,23 @@ class DeadlineService:
         `open` means not yet ended, breached or not; `next` is the next page's cursor."""
         if state is not None and state not in STATES:
             raise FieldError("state", f"{state!r}: expected one of {', '.join(STATES)}")
-        if limit is not None and not 1 <= limit <= MAX_PAGE:
-            raise FieldError("limit", f"{limit} is not from 1 to {MAX_PAGE:,}")
+        size = fetch_size(limit)
         slug = self.cases.area_slug(area) if area else None
-        rows = self.read_models.for_reading().deadline_rows(
-            ref=ref,
-            area=slug,
-            state=state,
-            after=None if after is None else _cursor(after),
-            limit=None if limit is None else limit + 1,  # one more says a next page
+        rows, last = cut(
+            self.read_models.for_reading().deadline_rows(
+                ref=ref,
+                area=slug,
+                state=state,
+                after=None if after is None else _cursor(after),
+                limit=size,
+            ),
+            limit,
         )
-        more = limit is not None and len(rows) > limit
-        rows = rows[:limit] if limit is not None else rows
-        last = rows[-1] if more else None
         return DeadlinePage(
-            [
-                {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
-                for r in rows
-            ],
+            rows,
             None
             if last is None
-            else f"{last['ref']}/{last['start_on'].isoformat()}/{last['deadline_id']}",
+            else f"{last['ref']}/{last['start_on']}/{last['deadline_id']}",
         )
 
 
